@@ -1,0 +1,1 @@
+"""Postgres access: pools, migrations, provisioning of service roles and schemas."""
