@@ -1,0 +1,1 @@
+"""Run the platform natively (Postgres, Maven-assembled Kafka, the services) without Docker."""

@@ -1,0 +1,5 @@
+"""Entry point: ``python -m devstack <command>``."""
+
+from devstack.cli import main
+
+raise SystemExit(main())
