@@ -53,7 +53,7 @@ def decode_event(
     allowed: Mapping[str, type[Event]] = EVENT_TYPES,
     max_bytes: int = 256 * 1024,
 ) -> Event:
-    """Turn a raw record value into an event of one of the ``allowed`` types, or raise DecodeError."""
+    """Turn a raw record value into one of the ``allowed`` events, or raise DecodeError."""
     if not payload:
         raise DecodeError("empty_body", "the record has no body")
     if len(payload) > max_bytes:

@@ -64,8 +64,11 @@ async def drop(admin: asyncpg.Connection, db: ServiceDatabase) -> None:
 def default_databases(password_prefix: str = "") -> list[ServiceDatabase]:
     """The development layout: role and schema named after the service."""
     return [
-        ServiceDatabase(role=name, password=os.environ.get(
-            f"{name.upper()}_DB_PASSWORD", f"{password_prefix}{name}"), schema=name)
+        ServiceDatabase(
+            role=name,
+            password=os.environ.get(f"{name.upper()}_DB_PASSWORD", f"{password_prefix}{name}"),
+            schema=name,
+        )
         for name in SERVICES
     ]
 

@@ -1,0 +1,1 @@
+"""Reliable messaging: outbox relay, inbox, dead letters and the batch consumer."""

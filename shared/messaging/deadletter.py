@@ -1,0 +1,74 @@
+"""Dead letters: records that can never be processed, kept with the reason and published to DLQ."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from shared.db.types import Connection
+from shared.messaging.outbox import OutboxMessage, enqueue
+from shared.messaging.records import Rejection
+from shared.topics import DLQ_SUFFIX
+
+HEADER_PREFIX = "dlq_"
+
+
+def dlq_headers(rejection: Rejection, *, service: str, now: datetime) -> dict[str, str]:
+    """The original headers plus why and where from (the original ``ce_id`` is kept for replay)."""
+    delivery = rejection.delivery
+    return {
+        **{k: v for k, v in delivery.headers.items() if not k.startswith(HEADER_PREFIX)},
+        "dlq_error_kind": rejection.kind,
+        "dlq_error_message": rejection.message[:1000],
+        "dlq_original_topic": delivery.topic,
+        "dlq_original_partition": str(delivery.partition),
+        "dlq_original_offset": str(delivery.offset),
+        "dlq_service": service,
+        "dlq_dead_lettered_at": now.isoformat(),
+    }
+
+
+async def dead_letter(
+    conn: Connection, rejections: Sequence[Rejection], *, service: str, now: datetime
+) -> int:
+    """Record rejections and queue them for ``<topic>.dlq``; a redelivered one is recorded once."""
+    recorded = 0
+    for rejection in rejections:
+        delivery, event = rejection.delivery, rejection.event
+        headers = dlq_headers(rejection, service=service, now=now)
+        new_id = await conn.fetchval(
+            "insert into dead_letters (source_topic, source_partition, source_offset, event_id,"
+            " event_type, error_kind, error_message, key, payload, headers)"
+            " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            " on conflict (source_topic, source_partition, source_offset) do nothing returning id",
+            delivery.topic,
+            delivery.partition,
+            delivery.offset,
+            event.event_id if event else None,
+            event.type if event else delivery.headers.get("ce_type"),
+            rejection.kind,
+            rejection.message[:1000],
+            delivery.key,
+            delivery.value or b"",
+            headers,
+        )
+        if new_id is None:
+            continue
+        recorded += 1
+        await enqueue(
+            conn,
+            [
+                OutboxMessage(
+                    topic=f"{delivery.topic}{DLQ_SUFFIX}",
+                    payload=delivery.value or b"",
+                    key=delivery.key,
+                    headers=headers,
+                )
+            ],
+        )
+    return recorded
+
+
+def utcnow() -> datetime:
+    """The wall clock, for timestamps on records (never for clinical rules)."""
+    return datetime.now(UTC)
