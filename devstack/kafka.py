@@ -56,6 +56,9 @@ LOG4J2 = """\
 # Written by devstack. Console only: stdout is redirected to the stack's kafka.log.
 status = warn
 name = devstack-kafka
+# Kafka logs its own shutdown from a JVM shutdown hook; log4j's hook would race it and drop
+# the last lines (seen: the log stopped mid-shutdown), so Kafka's are the only ones.
+shutdownHook = disable
 appender.stdout.type = Console
 appender.stdout.name = STDOUT
 appender.stdout.layout.type = PatternLayout
@@ -67,6 +70,10 @@ logger.request.name = kafka.request.logger
 logger.request.level = WARN
 logger.statechange.name = state.change.logger
 logger.statechange.level = WARN
+# Every client and the server dump all their settings (~1,500 lines a start); server.properties
+# already says what was configured.
+logger.config.name = org.apache.kafka.common.config.AbstractConfig
+logger.config.level = WARN
 """
 
 
@@ -116,6 +123,7 @@ def ensure_jars(cfg: StackConfig) -> Path:
         partial = jars / "lib.partial"
         shutil.rmtree(partial, ignore_errors=True)
         log = cfg.log_file("maven")
+        log.parent.mkdir(parents=True, exist_ok=True)
         print(f"kafka: fetching Kafka {cfg.kafka_version} jars with Maven into {lib}")
         started = time.monotonic()
         with open(log, "ab") as out:
@@ -278,9 +286,8 @@ def wait_ready(cfg: StackConfig, started: Launch, timeout_s: float = READY_TIMEO
     deadline = time.monotonic() + timeout_s
     while True:
         if not procs.is_alive(started.pid):
-            raise StackError(
-                f"kafka exited during start; its log:\n{procs.tail(log, 40)}"
-            )
+            text = procs.read_from(log, started.log_offset, lines=40)
+            raise StackError(f"kafka exited during start; its log:\n{text}")
         # A broker we found running already logged its start line in an earlier session.
         logged = not started.fresh or STARTED_LINE in procs.read_from(log, started.log_offset)
         if logged and procs.port_open(LOOPBACK, cfg.kafka_port):

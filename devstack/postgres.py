@@ -205,7 +205,8 @@ def _start(cfg: StackConfig) -> PostgresInfo:
     deadline = time.monotonic() + START_TIMEOUT_S
     while not procs.port_open(LOOPBACK, cfg.pg_port):
         if not procs.is_alive(pid):
-            raise StackError(f"postgres exited during start:\n{procs.read_from(log, offset)}")
+            text = procs.read_from(log, offset, lines=40)
+            raise StackError(f"postgres exited during start:\n{text}")
         if time.monotonic() > deadline:
             raise StackError(f"postgres did not open port {cfg.pg_port}:\n{procs.tail(log)}")
         time.sleep(0.1)

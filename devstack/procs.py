@@ -34,6 +34,10 @@ def spawn_detached(
     """
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "ab") as log:
+        # Logs are appended across restarts: mark where this run begins.
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        log.write(f"----- devstack {stamp}: {' '.join(argv[-3:])}\n".encode())
+        log.flush()
         proc = subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
@@ -191,14 +195,15 @@ def file_size(path: Path) -> int:
         return 0
 
 
-def read_from(path: Path, offset: int) -> str:
-    """The text of ``path`` from byte ``offset`` on."""
+def read_from(path: Path, offset: int, *, lines: int | None = None) -> str:
+    """The text of ``path`` from byte ``offset`` on (only its last ``lines`` if given)."""
     try:
         with open(path, "rb") as handle:
             handle.seek(offset)
-            return handle.read().decode(errors="replace")
+            text = handle.read().decode(errors="replace")
     except OSError:
         return ""
+    return text if lines is None else "\n".join(text.splitlines()[-lines:])
 
 
 def apt_install(packages: list[str], *, log: Path) -> None:

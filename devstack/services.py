@@ -124,7 +124,9 @@ def _wait_ready(cfg: StackConfig, pids: dict[str, int], offsets: dict[str, int])
         for failure in failures:
             name = failure.split()[0]
             log = cfg.log_file(name)
-            details.append(f"--- {failure}; last lines of {log}:\n{procs.tail(log, 30)}")
+            fresh = name in offsets
+            text = procs.read_from(log, offsets[name], lines=30) if fresh else procs.tail(log, 30)
+            details.append(f"--- {failure}; last lines of {log}:\n{text}")
         raise StackError("\n".join(details))
 
 

@@ -46,14 +46,14 @@ def wait_for_metadata(bootstrap: str, *, timeout_s: float) -> list[str]:
     return asyncio.run(_wait_for_metadata(bootstrap, timeout_s))
 
 
-def _partition_counts(described: list[dict[str, Any]]) -> dict[str, int]:
-    """Topic -> number of partitions that have a leader, from a metadata answer."""
-    counts: dict[str, int] = {}
+def _partitions(described: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+    """Topic -> (partitions, partitions that have a leader), from a metadata answer."""
+    counts: dict[str, tuple[int, int]] = {}
     for topic in described:
         if topic.get("error_code", 0) == 0:
-            counts[topic["topic"]] = sum(
-                1 for part in topic["partitions"] if part.get("leader", -1) >= 0
-            )
+            parts = topic["partitions"]
+            led = sum(1 for part in parts if part.get("leader", -1) >= 0)
+            counts[topic["topic"]] = (len(parts), led)
     return counts
 
 
@@ -78,21 +78,23 @@ async def _ensure_topics(
                     outcome[name] = "exists"  # another `topics` run won the race
                 else:
                     raise StackError(f"creating {name} failed: error {code} {rest}")
-        # CreateTopics answers before every partition has a leader; producers in the very
-        # next test would see LEADER_NOT_AVAILABLE, so wait until the metadata is complete.
+        # CreateTopics answers before every partition has a leader, and after a broker restart
+        # leaders are re-elected a moment after "Kafka Server started": producers in the very
+        # next test would see LEADER_NOT_AVAILABLE, so wait until every partition has one.
         deadline = time.monotonic() + timeout_s
         while True:
-            counts = _partition_counts(await admin.describe_topics(names))
-            if all(counts.get(name, 0) >= 1 for name in names) and all(
-                counts[name] >= partitions for name in missing
+            counts = _partitions(await admin.describe_topics(names))
+            if all(
+                name in counts and counts[name][0] >= 1 and counts[name][1] == counts[name][0]
+                for name in names
             ):
                 break
             if time.monotonic() > deadline:
-                raise StackError(f"topics have no leaders after {timeout_s:.0f} s: {counts}")
+                raise StackError(f"topics without leaders after {timeout_s:.0f} s: {counts}")
             await asyncio.sleep(0.2)
         for name in names:
-            if counts[name] != partitions:
-                outcome[name] += f" (WARNING: {counts[name]} partitions, not {partitions})"
+            if counts[name][0] != partitions:
+                outcome[name] += f" (WARNING: {counts[name][0]} partitions, not {partitions})"
         return outcome
     finally:
         await admin.close()
