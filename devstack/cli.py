@@ -61,8 +61,10 @@ def cmd_topics(cfg: StackConfig) -> None:
         cfg.kafka_bootstrap, prefix=cfg.topic_prefix, partitions=cfg.kafka_partitions
     )
     created = sorted(name for name, what in outcome.items() if what == "created")
-    print(f"topics: {len(outcome)} topics with prefix {cfg.topic_prefix!r} "
-          f"({len(created)} created, {cfg.kafka_partitions} partitions), {_elapsed(started)}")
+    print(
+        f"topics: {len(outcome)} topics with prefix {cfg.topic_prefix!r} "
+        f"({len(created)} created, {cfg.kafka_partitions} partitions), {_elapsed(started)}"
+    )
     for name, what in sorted(outcome.items()):
         if "WARNING" in what:
             print(f"  {name}: {what}")
@@ -78,8 +80,10 @@ def cmd_up(cfg: StackConfig, *, with_services: bool = True) -> None:
         broker = cmd_kafka_up(cfg)
     else:
         broker = kafka.wait_ready(cfg, launch)
-        print(f"kafka: ready at {broker.bootstrap} (pid {broker.pid}), {_elapsed(started)} "
-              "since `up` began")
+        print(
+            f"kafka: ready at {broker.bootstrap} (pid {broker.pid}), {_elapsed(started)} "
+            "since `up` began"
+        )
     cmd_topics(cfg)
     rows: list[tuple[str, ...]] = [
         ("postgres", pg.address, _pid(pg.pid), _log_or(cfg, "postgres", pg.managed)),
@@ -132,8 +136,15 @@ def cmd_status(cfg: StackConfig) -> int:
     else:
         found = postgres.running(cfg)
         up = found is not None and procs.port_open(LOOPBACK, found[1])
-        rows.append(("postgres", "running" if up else "stopped", _pid(found and found[0]),
-                     f"{LOOPBACK}:{found[1] if found else cfg.pg_port}", ""))
+        rows.append(
+            (
+                "postgres",
+                "running" if up else "stopped",
+                _pid(found and found[0]),
+                f"{LOOPBACK}:{found[1] if found else cfg.pg_port}",
+                "",
+            )
+        )
     healthy &= up
 
     if cfg.external_kafka:
@@ -146,16 +157,24 @@ def cmd_status(cfg: StackConfig) -> int:
     else:
         pid = kafka.running(cfg)
         up = pid is not None and procs.port_open(LOOPBACK, cfg.kafka_port)
-        rows.append(("kafka", "running" if up else "stopped", _pid(pid),
-                     f"{LOOPBACK}:{cfg.kafka_port}", ""))
+        rows.append(
+            ("kafka", "running" if up else "stopped", _pid(pid), f"{LOOPBACK}:{cfg.kafka_port}", "")
+        )
     healthy &= up
 
     for name, port in cfg.service_ports.items():
         pid = services.running(cfg, name)
         answer = services.probe(services.ready_url(cfg, name)) if pid else ""
         up = pid is not None and answer == "200"
-        rows.append((name, "running" if pid else "stopped", _pid(pid),
-                     f"http://{LOOPBACK}:{port}", f"/ready {answer}" if answer else ""))
+        rows.append(
+            (
+                name,
+                "running" if pid else "stopped",
+                _pid(pid),
+                f"http://{LOOPBACK}:{port}",
+                f"/ready {answer}" if answer else "",
+            )
+        )
         healthy &= up
     _table(("component", "state", "pid", "address", "ready"), rows)
     return 0 if healthy else 1

@@ -128,9 +128,18 @@ def ensure_jars(cfg: StackConfig) -> Path:
         started = time.monotonic()
         with open(log, "ab") as out:
             done = subprocess.run(
-                [mvn, "-q", "-B", "dependency:copy-dependencies",
-                 f"-DoutputDirectory={partial}", "-DincludeScope=runtime"],
-                cwd=jars, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                [
+                    mvn,
+                    "-q",
+                    "-B",
+                    "dependency:copy-dependencies",
+                    f"-DoutputDirectory={partial}",
+                    "-DincludeScope=runtime",
+                ],
+                cwd=jars,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 check=False,
             )
         if done.returncode != 0 or not (partial / f"kafka_2.13-{cfg.kafka_version}.jar").exists():
@@ -232,9 +241,24 @@ def _format(cfg: StackConfig, java: str, lib: Path, server: Path) -> None:
     cluster_id = _cluster_id(home(cfg))
     log4j = server.parent / "log4j2.properties"
     done = subprocess.run(
-        [java, "-Xmx256M", f"-Dlog4j2.configurationFile={log4j}", "-cp", f"{lib}/*",
-         "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(server)],
-        capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+        [
+            java,
+            "-Xmx256M",
+            f"-Dlog4j2.configurationFile={log4j}",
+            "-cp",
+            f"{lib}/*",
+            "kafka.tools.StorageTool",
+            "format",
+            "--standalone",
+            "-t",
+            cluster_id,
+            "-c",
+            str(server),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
     )
     if done.returncode != 0:
         raise StackError(f"kafka storage format failed:\n{done.stdout}\n{done.stderr}")
@@ -269,11 +293,18 @@ def launch(cfg: StackConfig) -> Launch:
         )
     offset = procs.file_size(log)
     argv = [
-        java, "-Xms512M", "-Xmx1G", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+        java,
+        "-Xms512M",
+        "-Xmx1G",
+        "-XX:+UseG1GC",
+        "-XX:MaxGCPauseMillis=20",
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={server.parent / 'log4j2.properties'}",
         f"-Dkafka.logs.dir={cfg.logs / 'kafka'}",
-        "-cp", f"{lib}/*", MAIN_CLASS, str(server),
+        "-cp",
+        f"{lib}/*",
+        MAIN_CLASS,
+        str(server),
     ]
     pid = procs.spawn_detached(argv, log_file=log, cwd=home(cfg))
     procs.write_pid(cfg.pid_file("kafka"), pid)

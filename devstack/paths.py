@@ -45,9 +45,11 @@ class StackConfig:
     def from_env(cls) -> StackConfig:
         """Build the configuration from the process environment."""
         state = Path(os.environ.get("B12_STATE_DIR") or REPO_ROOT / ".state").resolve()
-        cache = Path(
-            os.environ.get("B12_CACHE_DIR") or Path.home() / ".cache" / "b12-platform"
-        ).expanduser().resolve()
+        cache = (
+            Path(os.environ.get("B12_CACHE_DIR") or Path.home() / ".cache" / "b12-platform")
+            .expanduser()
+            .resolve()
+        )
         pg_port = _env_int("PGPORT", 5432)
         kafka_port = _env_int("KAFKA_PORT", 9092)
         ports = {

@@ -70,8 +70,17 @@ def server_user() -> str | None:
         pwd.getpwnam(SYSTEM_USER)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--user-group", "--no-create-home",
-             "--home-dir", "/var/lib/postgresql", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
+            [
+                "useradd",
+                "--system",
+                "--user-group",
+                "--no-create-home",
+                "--home-dir",
+                "/var/lib/postgresql",
+                "--shell",
+                "/usr/sbin/nologin",
+                SYSTEM_USER,
+            ],
             check=True,
         )
     return SYSTEM_USER
@@ -89,7 +98,8 @@ def _user_can_write(path: Path, user: str | None) -> bool:
         return os.access(path, os.W_OK | os.X_OK)
     probe = subprocess.run(
         ["test", "-w", str(path), "-a", "-x", str(path)],
-        check=False, **procs.as_user(user),
+        check=False,
+        **procs.as_user(user),
     )
     return probe.returncode == 0
 
@@ -111,9 +121,10 @@ def pg_home(cfg: StackConfig, user: str | None) -> Path:
     _chown(home, user)
     if _user_can_write(home, user):
         return home
-    fallback = Path("/var/lib/b12-platform") / hashlib.sha1(
-        str(cfg.state).encode(), usedforsecurity=False
-    ).hexdigest()[:12]
+    fallback = (
+        Path("/var/lib/b12-platform")
+        / hashlib.sha1(str(cfg.state).encode(), usedforsecurity=False).hexdigest()[:12]
+    )
     if fallback.exists() and _postmaster(fallback / "data") is None:
         shutil.rmtree(fallback)  # left over from a deleted state dir: start afresh like it
     fallback.mkdir(parents=True, exist_ok=True)
@@ -161,8 +172,9 @@ def ensure_up(cfg: StackConfig) -> PostgresInfo:
     """Make Postgres reachable: DATABASE_URL's server, our running cluster, or a new one."""
     if cfg.external_database_url:
         asyncio.run(_wait_connectable(cfg.external_database_url, timeout_s=30))
-        return PostgresInfo(cfg.external_database_url, _address(cfg.external_database_url),
-                            None, managed=False)
+        return PostgresInfo(
+            cfg.external_database_url, _address(cfg.external_database_url), None, managed=False
+        )
     found = running(cfg)
     if found is not None:
         pid, port = found
@@ -192,15 +204,22 @@ def _start(cfg: StackConfig) -> PostgresInfo:
     log = cfg.log_file("postgres")
     offset = procs.file_size(log)
     argv = [
-        str(bin_dir / "postgres"), "-D", str(data),
-        "-c", f"listen_addresses={LOOPBACK}",
-        "-c", f"port={cfg.pg_port}",
-        "-c", f"unix_socket_directories={sock}",
+        str(bin_dir / "postgres"),
+        "-D",
+        str(data),
+        "-c",
+        f"listen_addresses={LOOPBACK}",
+        "-c",
+        f"port={cfg.pg_port}",
+        "-c",
+        f"unix_socket_directories={sock}",
         # Four services x pool + tests with several instances of a service.
-        "-c", "max_connections=300",
+        "-c",
+        "max_connections=300",
     ]
-    pid = procs.spawn_detached(argv, log_file=log, user=user, cwd=home,
-                               env={**os.environ, "LC_ALL": "C"})
+    pid = procs.spawn_detached(
+        argv, log_file=log, user=user, cwd=home, env={**os.environ, "LC_ALL": "C"}
+    )
     procs.write_pid(cfg.pid_file("postgres"), pid)
     deadline = time.monotonic() + START_TIMEOUT_S
     while not procs.port_open(LOOPBACK, cfg.pg_port):
@@ -225,11 +244,25 @@ def _initdb(bin_dir: Path, data: Path, user: str | None) -> None:
     _chown(pwfile, user)
     try:
         done = subprocess.run(
-            [str(bin_dir / "initdb"), "-D", str(data), "-U", SUPERUSER, f"--pwfile={pwfile}",
-             "--auth-local=scram-sha-256", "--auth-host=scram-sha-256",
-             "-E", "UTF8", "--no-locale"],
-            capture_output=True, text=True, check=False, cwd=data.parent,
-            env={**os.environ, "LC_ALL": "C"}, **procs.as_user(user),
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                SUPERUSER,
+                f"--pwfile={pwfile}",
+                "--auth-local=scram-sha-256",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-locale",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=data.parent,
+            env={**os.environ, "LC_ALL": "C"},
+            **procs.as_user(user),
         )
     finally:
         pwfile.unlink(missing_ok=True)
@@ -279,7 +312,9 @@ def stop(cfg: StackConfig) -> str:
     if bin_dir is not None:
         subprocess.run(
             [str(bin_dir / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w", "-t", "60"],
-            capture_output=True, check=False, **procs.as_user(server_user()),
+            capture_output=True,
+            check=False,
+            **procs.as_user(server_user()),
         )
     if procs.is_alive(pid):
         procs.terminate(pid, grace_s=30)

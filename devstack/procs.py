@@ -228,8 +228,12 @@ def apt_install(packages: list[str], *, log: Path) -> None:
                 [*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
             ):
                 done = subprocess.run(
-                    argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                    env=env, check=False,
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    check=False,
                 )
                 if done.returncode != 0:
                     raise StackError(

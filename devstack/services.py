@@ -67,9 +67,7 @@ def service_env(cfg: StackConfig, name: str, *, dsn: str, bootstrap: str) -> dic
     }
 
 
-def ensure_running(
-    cfg: StackConfig, *, dsns: dict[str, str], bootstrap: str
-) -> list[ServiceInfo]:
+def ensure_running(cfg: StackConfig, *, dsns: dict[str, str], bootstrap: str) -> list[ServiceInfo]:
     """Start the services that are not running and wait until every one answers /ready."""
     pids: dict[str, int] = {}
     fresh: set[str] = set()

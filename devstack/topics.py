@@ -67,8 +67,10 @@ async def _ensure_topics(
         outcome = {name: "exists" for name in names if name in existing}
         if missing:
             response = await admin.create_topics(
-                [NewTopic(name, num_partitions=partitions, replication_factor=1)
-                 for name in missing],
+                [
+                    NewTopic(name, num_partitions=partitions, replication_factor=1)
+                    for name in missing
+                ],
                 timeout_ms=30_000,
             )
             for name, code, *rest in response.topic_errors:
