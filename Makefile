@@ -1,0 +1,54 @@
+# Developer and CI entry points. Everything runs with the project's own virtualenv.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# The interpreter that creates the venv: python3.11 if present, else python3.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# `make logs ARGS="planner -f"` / `make logs ARGS="-n 200"`
+ARGS ?=
+
+.PHONY: help install up down status logs lint stack test demo bench test-faults
+
+help:
+	@echo "make install   create .venv (python3.11) and install the project with dev extras"
+	@echo "make up        start Postgres, Kafka, topics and the four services (python -m devstack up)"
+	@echo "make down      stop everything 'make up' started"
+	@echo "make status    one line per component (exit 1 unless all are up)"
+	@echo "make logs      tail the logs (ARGS=\"planner -f\" for one, following)"
+	@echo "make lint      ruff, mypy and the import-linter contracts"
+	@echo "make test      lint, then Kafka + Postgres + topics, then pytest"
+
+install:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+
+up:
+	$(PY) -m devstack up
+
+down:
+	$(PY) -m devstack down
+
+status:
+	$(PY) -m devstack status
+
+logs:
+	$(PY) -m devstack logs $(ARGS)
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy shared services devstack
+	$(VENV)/bin/lint-imports
+
+# Tests start their own service processes: they only need the broker, the database and topics.
+stack:
+	$(PY) -m devstack up --no-services
+
+test: lint stack
+	eval "$$($(PY) -m devstack env)" && $(PY) -m pytest -q
+
+demo bench test-faults:
+	@echo "make $@: not yet implemented" >&2
+	@exit 1
