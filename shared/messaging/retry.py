@@ -54,7 +54,7 @@ async def retry_transient(
     """Run ``operation`` until it succeeds, retrying transient failures forever with backoff."""
     retrying = AsyncRetrying(
         retry=retry_if_exception(is_transient),
-        wait=wait_exponential_jitter(initial=initial_backoff_s, max=max_backoff_s),
+        wait=wait_exponential_jitter(multiplier=initial_backoff_s, max=max_backoff_s),
         stop=stop_never,
         before_sleep=_log_retry(what),
         reraise=True,

@@ -1,0 +1,1 @@
+"""A minimal service built on the shared runtime, to test the messaging guarantees alone."""

@@ -1,0 +1,6 @@
+create table effects (
+    id                bigserial primary key,
+    event_id          uuid not null,
+    patient_id        text not null,
+    administration_id text not null
+);

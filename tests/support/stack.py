@@ -1,0 +1,66 @@
+"""The stack a test run uses, and settings or environments pointing services at it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from shared.db.provision import ServiceDatabase
+from shared.settings import KafkaSettings, ServiceSettings
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Where the broker and the database are, and how they were found."""
+
+    kafka_bootstrap: str
+    admin_dsn: str
+    origin: str
+
+
+def settings_for(
+    cls: type[S],
+    *,
+    name: str,
+    stack: Stack,
+    databases: dict[str, ServiceDatabase],
+    kafka: KafkaSettings,
+    **overrides: Any,
+) -> S:
+    """Settings of one service pointed at this run's slice of the stack."""
+    db = databases[name]
+    return cls(
+        database_url=db.dsn(stack.admin_dsn),
+        db_schema=db.schema,
+        kafka=kafka,
+        environment="test",
+        outbox_poll_interval_s=0.1,
+        **overrides,
+    )
+
+
+def service_env(
+    name: str,
+    *,
+    stack: Stack,
+    databases: dict[str, ServiceDatabase],
+    kafka: KafkaSettings,
+    port: int,
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Environment for ``python -m services.<name>`` pointed at this run's slice of the stack."""
+    prefix = name.upper()
+    db = databases[name]
+    return {
+        f"{prefix}_DATABASE_URL": db.dsn(stack.admin_dsn),
+        f"{prefix}_DB_SCHEMA": db.schema,
+        f"{prefix}_HTTP_PORT": str(port),
+        f"{prefix}_ENVIRONMENT": "test",
+        f"{prefix}_OUTBOX_POLL_INTERVAL_S": "0.1",
+        "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        "KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
+        "KAFKA_GROUP_PREFIX": kafka.group_prefix,
+        **(extra or {}),
+    }
