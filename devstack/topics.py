@@ -94,12 +94,29 @@ async def _ensure_topics(
             if time.monotonic() > deadline:
                 raise StackError(f"topics without leaders after {timeout_s:.0f} s: {counts}")
             await asyncio.sleep(0.2)
+        await _warm_up_group_coordinator(admin, deadline)
         for name in names:
             if counts[name][0] != partitions:
                 outcome[name] += f" (WARNING: {counts[name][0]} partitions, not {partitions})"
         return outcome
     finally:
         await admin.close()
+
+
+async def _warm_up_group_coordinator(admin: AIOKafkaAdminClient, deadline: float) -> None:
+    """Have the broker create __consumer_offsets now rather than at the first group join.
+
+    On a fresh broker the first consumer otherwise meets GroupCoordinatorNotAvailable and
+    retries while the 50 partitions are created, which makes a test's first join slow.
+    """
+    while True:
+        try:
+            await admin.find_coordinator(f"{CLIENT_ID}.warm-up")
+            return
+        except KafkaError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
 
 
 def ensure_topics(
