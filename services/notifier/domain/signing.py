@@ -78,7 +78,7 @@ def verify_signature(
     by_name = {name.lower(): value for name, value in headers.items()}
     raw_timestamp = by_name.get(TIMESTAMP_HEADER.lower(), "").strip()
     raw_signatures = by_name.get(SIGNATURE_HEADER.lower(), "")
-    if not raw_timestamp.isdigit():
+    if not (raw_timestamp.isascii() and raw_timestamp.isdigit()):
         raise SignatureError(f"missing or malformed {TIMESTAMP_HEADER} header")
     timestamp = int(raw_timestamp)
     skew = abs(as_utc(now).timestamp() - timestamp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -46,7 +47,9 @@ def test_json_overrides_keep_the_other_defaults() -> None:
         ({"teams": [{"name": "clinic-team", "levels": []}]}, "at least 1"),
     ],
 )
-def test_mistakes_in_configuration_are_refused_with_a_reason(data: dict, message: str) -> None:
+def test_mistakes_in_configuration_are_refused_with_a_reason(
+    data: dict[str, Any], message: str
+) -> None:
     with pytest.raises(ValidationError, match=message):
         load_config(data)
 

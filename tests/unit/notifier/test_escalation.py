@@ -82,3 +82,31 @@ def test_escalation_period_comes_from_configuration() -> None:
     decision = decide_on_flag(None, make_flag(severity="info"), now=T0, config=config)
     assert due_escalations([decision.alert], now=T0 + minutes(5) - SECOND, config=config) == ()
     assert len(due_escalations([decision.alert], now=T0 + minutes(5), config=config)) == 1
+
+
+def test_a_raise_that_moves_the_alert_to_another_team_restarts_that_teams_ladder() -> None:
+    config = load_config(
+        {
+            "teams": [
+                {"name": "clinic-team", "levels": [{"name": "clinic-team"}, {"name": "gp-lead"}]},
+                {"name": "ward", "levels": [{"name": "ward"}, {"name": "ward-lead"}]},
+            ],
+            "rules": [
+                {"name": "slow", "team": "clinic-team", "escalate_after": "PT2H"},
+                {"name": "fast", "severity": "urgent", "team": "ward", "escalate_after": "PT10M"},
+            ],
+        }
+    )
+    opened = decide_on_flag(None, make_flag(severity="warning"), now=T0, config=config).alert
+    (to_gp,) = due_escalations([opened], now=T0 + minutes(120), config=config)
+    raised = decide_on_flag(
+        to_gp.alert, make_flag("flag-2"), now=T0 + minutes(125), config=config
+    ).alert
+    assert (raised.team, raised.escalation_level, raised.severity_since) == (
+        "ward",
+        0,
+        T0 + minutes(125),
+    )
+    (to_ward_lead,) = due_escalations([raised], now=T0 + minutes(135), config=config)
+    assert (to_ward_lead.level, to_ward_lead.recipient) == (1, "ward-lead")
+    assert to_ward_lead.escalation_id != to_gp.escalation_id

@@ -43,6 +43,7 @@ def test_header_names_are_case_insensitive() -> None:
         (BODY, {SIGNATURE_HEADER: "sha256=" + "0" * 64}, SECRET),
         (BODY, {SIGNATURE_HEADER: ""}, SECRET),
         (BODY, {TIMESTAMP_HEADER: "soon"}, SECRET),
+        (BODY, {TIMESTAMP_HEADER: "\u00b2"}, SECRET),
     ],
 )
 def test_tampering_is_detected(body: bytes, change: dict[str, str], secret: bytes) -> None:
