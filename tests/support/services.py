@@ -40,10 +40,13 @@ def free_port() -> int:
 
 
 class ServiceProcess:
-    """``python -m services.<name>`` as a child process with its log in a file."""
+    """``python -m services.<name>`` (or another module) as a child process, logging to a file."""
 
-    def __init__(self, name: str, *, env: dict[str, str], port: int, log_dir: Path) -> None:
+    def __init__(
+        self, name: str, *, env: dict[str, str], port: int, log_dir: Path, module: str = ""
+    ) -> None:
         self.name = name
+        self.module = module or f"services.{name}"
         self.port = port
         self.env = {**os.environ, **env}
         self.log_path = log_dir / f"{name}-{port}.log"
@@ -57,7 +60,7 @@ class ServiceProcess:
         """Start the process (its output goes to the log file, never to an unread pipe)."""
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", f"services.{self.name}"],
+            [sys.executable, "-m", self.module],
             cwd=REPO,
             env=self.env,
             stdout=log,
