@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Dependencies change less often than code: install the declared ones in their own layer.
-COPY pyproject.toml README.md ./
+# README.md* : the readme pyproject.toml names, copied when present (a missing one only warns).
+COPY pyproject.toml README.md* ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml','rb'))['project']['dependencies']))" > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt
 
