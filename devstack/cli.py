@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import os
 import shlex
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from devstack import kafka, postgres, procs, services, topics
 from devstack.paths import LOOPBACK, StackConfig
@@ -218,6 +220,26 @@ def cmd_logs(cfg: StackConfig, argv: list[str]) -> int:
     os.execvp("tail", argv_tail)  # noqa: S606 (replaces this process: nothing to clean up)
 
 
+# Commands that start or stop nothing: they need no lock and create nothing in the state dir.
+UNLOCKED = {"status", "env", "topics"}
+
+
+@contextlib.contextmanager
+def _exclusive(cfg: StackConfig, commands: list[str]) -> Iterator[None]:
+    """Hold the state dir's lock while starting or stopping things.
+
+    Two `up`s at once (a terminal and a test session's fixture) would otherwise both find
+    nothing running and race for the same ports and data directories.
+    """
+    if set(commands) <= UNLOCKED:
+        yield
+        return
+    cfg.state.mkdir(parents=True, exist_ok=True)
+    with open(cfg.state / "devstack.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 SIMPLE: dict[str, Callable[[StackConfig], object]] = {
     "up": cmd_up,
     "down": cmd_down,
@@ -240,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         if args[0] == "logs":
             return cmd_logs(cfg, args[1:])
         if args[0] == "up" and args[1:] == ["--no-services"]:
-            cmd_up(cfg, with_services=False)
+            with _exclusive(cfg, args[:1]):
+                cmd_up(cfg, with_services=False)
             return 0
         unknown = [arg for arg in args if arg not in SIMPLE]
         if unknown:
@@ -248,10 +271,11 @@ def main(argv: list[str] | None = None) -> int:
             print(message, file=sys.stderr, end="")
             return 2
         code = 0
-        for command in args:
-            result = SIMPLE[command](cfg)
-            if isinstance(result, int) and not isinstance(result, bool):
-                code = max(code, result)
+        with _exclusive(cfg, args):
+            for command in args:
+                result = SIMPLE[command](cfg)
+                if isinstance(result, int) and not isinstance(result, bool):
+                    code = max(code, result)
         return code
     except StackError as exc:
         print(f"devstack: {exc}", file=sys.stderr)
