@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.security import AuthSettings
 from shared.topics import Topics
 
 Environment = Literal["development", "test", "production"]
@@ -52,12 +53,25 @@ class ServiceSettings(BaseSettings):
     db_pool_min: int = Field(default=1, ge=0)
     db_pool_max: int = Field(default=10, ge=1)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     consumer_max_records: int = Field(default=500, ge=1)
     max_event_bytes: int = Field(default=256 * 1024, ge=1024)
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_interval_s: float = Field(default=0.5, gt=0)
     retry_initial_backoff_s: float = Field(default=0.2, gt=0)
     retry_max_backoff_s: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _no_default_secrets_in_production(self) -> ServiceSettings:
+        if self.environment == "production":
+            if self.auth.insecure():
+                raise ValueError(
+                    "AUTH_JWT_SECRET is empty, the development default or shorter than 32 "
+                    "characters: refusing to start in production"
+                )
+            if "@" not in self.database_url.get_secret_value().split("//", 1)[-1]:
+                raise ValueError("database_url has no credentials: refusing to start in production")
+        return self
 
     @property
     def consumer_group(self) -> str:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from services.adherence import store
 from shared.http import NotFound, PoolDep
+from shared.security import Reader
 
 router = APIRouter(tags=["adherence"])
 
@@ -27,7 +28,7 @@ class DoseView(BaseModel):
 
 
 @router.get("/plans/{plan_id}/doses", responses={404: {"description": "Unknown plan"}})
-async def get_plan_doses(plan_id: UUID, pool: PoolDep) -> list[DoseView]:
+async def get_plan_doses(plan_id: UUID, pool: PoolDep, _: Reader) -> list[DoseView]:
     """The plan's schedule as adherence holds it, superseded doses included."""
     if not await store.plan_exists(pool, plan_id):
         raise NotFound(f"plan {plan_id} is not known to adherence")

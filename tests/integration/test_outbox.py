@@ -13,7 +13,7 @@ from tests.integration.probe.app import ProbeSettings, build_app
 from tests.support.factories import patient_id
 from tests.support.kafka import read_topic
 from tests.support.polling import eventually
-from tests.support.services import free_port
+from tests.support.services import bearer, free_port
 from tests.support.spare_kafka import SpareKafka
 from tests.support.stack import Stack, settings_for
 
@@ -53,7 +53,9 @@ async def test_outbox_publishes_once_after_kafka_returns(
 
     async with app.router.lifespan_context(app):
         runtime = app.state.runtime
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p")
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://p", headers=bearer("clinic")
+        )
         async with client:
             # No broker yet: the service has its database but cannot reach Kafka.
             await eventually(lambda: _has_pool(runtime), what="the database connection")

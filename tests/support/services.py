@@ -11,24 +11,43 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 
 from shared.runtime import ServiceRuntime
+from shared.security import AuthSettings, Scope, issue_token
 
 REPO = Path(__file__).resolve().parents[2]
 
 
+def bearer(*scopes: str, subject: str = "tester-1") -> dict[str, str]:
+    """An Authorization header with a development token carrying ``scopes`` (all by default)."""
+    token = issue_token(
+        AuthSettings(),
+        subject=subject,
+        scopes=list(scopes or [s.value for s in Scope]),
+        now=datetime.now(UTC),
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
 @asynccontextmanager
-async def running(app: FastAPI, *, timeout: float = 60.0) -> AsyncIterator[httpx.AsyncClient]:
-    """Run an app's lifespan in this process; yields a client once the service is ready."""
+async def running(
+    app: FastAPI, *, timeout: float = 60.0, headers: dict[str, str] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan in this process; yields a client (all scopes) once it is ready."""
     async with app.router.lifespan_context(app):
         runtime: ServiceRuntime = app.state.runtime
         await asyncio.wait_for(runtime.ready.wait(), timeout)
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://service",
+            headers=bearer() if headers is None else headers,
+        ) as client:
             yield client
 
 

@@ -18,6 +18,7 @@ from shared.http import RuntimeDep, create_app
 from shared.messaging.outbox import enqueue_events
 from shared.messaging.records import Inbound, Rejection
 from shared.runtime import ServiceSpec
+from shared.security import ClinicActor
 from shared.settings import ServiceSettings
 from shared.topics import Stream
 
@@ -56,7 +57,7 @@ router = APIRouter()
 
 
 @router.post("/effects/{patient_id}", status_code=201)
-async def create_effect(patient_id: str, runtime: RuntimeDep) -> dict[str, str]:
+async def create_effect(patient_id: str, runtime: RuntimeDep, _: ClinicActor) -> dict[str, str]:
     """A state change and its event, written together (the outbox)."""
     event = DoseMissed(
         event_id=uuid.uuid4(),
