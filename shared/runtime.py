@@ -22,6 +22,7 @@ from shared.messaging.admin import ensure_topics
 from shared.messaging.broker import build_broker, subscribe
 from shared.messaging.consumer import BatchHandler, ConsumerConfig, EventConsumer
 from shared.messaging.deadletter import utcnow
+from shared.messaging.lag import LagProbe
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.retry import retry_transient
 from shared.observability.metrics import ServiceMetrics
@@ -205,17 +206,38 @@ class ServiceRuntime:
             await asyncio.sleep(sweeper.interval_s)
 
     async def _sample_metrics(self) -> None:
-        while True:
-            try:
-                async with self.pool.acquire() as conn:
-                    pending, age = await outbox.backlog(conn)
-                self.metrics.outbox_backlog.set(pending)
-                self.metrics.outbox_oldest_age.set(age)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.debug("metrics sampling failed", exc_info=True)
-            await asyncio.sleep(2.0)
+        topics = self.topics
+        consumed = [topics.name(stream) for stream in self.spec.consumes]
+        lag_probe = (
+            LagProbe(self.settings.kafka, group_id=self.settings.consumer_group, topics=consumed)
+            if consumed
+            else None
+        )
+        try:
+            while True:
+                await self._sample_once(lag_probe)
+                await asyncio.sleep(self.settings.metrics_interval_s)
+        finally:
+            if lag_probe is not None:
+                await lag_probe.stop()
+
+    async def _sample_once(self, lag_probe: LagProbe | None) -> None:
+        try:
+            async with self.pool.acquire() as conn:
+                pending, age = await outbox.backlog(conn)
+            self.metrics.outbox_backlog.set(pending)
+            self.metrics.outbox_oldest_age.set(age)
+        except Exception:
+            log.debug("outbox sampling failed", exc_info=True)
+        if lag_probe is None:
+            return
+        try:
+            if not lag_probe.started:
+                await lag_probe.start()
+            for (topic, partition), lag in (await lag_probe.measure()).items():
+                self.metrics.consumer_lag.labels(topic, str(partition)).set(lag)
+        except Exception:
+            log.debug("lag sampling failed", exc_info=True)
 
     async def readiness(self) -> dict[str, bool]:
         """Whether the database and the broker answer now."""

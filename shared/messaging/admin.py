@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shared.messaging.broker import kafka_security
 from shared.settings import KafkaSettings
 
 
-def _admin(settings: KafkaSettings) -> AIOKafkaAdminClient:
+def client_security(settings: KafkaSettings) -> dict[str, Any]:
+    """aiokafka client options for the configured security protocol (none for plaintext)."""
     security = kafka_security(settings)
-    options: dict[str, object] = {}
+    options: dict[str, Any] = {}
     if security is not None:
         options["security_protocol"] = settings.security_protocol
         options["ssl_context"] = security.ssl_context
@@ -20,15 +23,22 @@ def _admin(settings: KafkaSettings) -> AIOKafkaAdminClient:
             options["sasl_plain_password"] = (
                 settings.sasl_password.get_secret_value() if settings.sasl_password else None
             )
+    return options
+
+
+def admin_client(settings: KafkaSettings) -> AIOKafkaAdminClient:
+    """An admin client for the configured cluster (not started)."""
     return AIOKafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers, client_id="b12-admin", **options
+        bootstrap_servers=settings.bootstrap_servers,
+        client_id="b12-admin",
+        **client_security(settings),
     )
 
 
 async def ensure_topics(settings: KafkaSettings, names: list[str] | None = None) -> list[str]:
     """Create the missing platform topics (DLQs included); returns those created."""
     wanted = names or settings.topics.all()
-    admin = _admin(settings)
+    admin = admin_client(settings)
     await admin.start()
     try:
         existing = set(await admin.list_topics())

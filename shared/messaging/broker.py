@@ -55,7 +55,7 @@ def build_broker(settings: ServiceSettings, *, middlewares: Sequence[Any] = ()) 
         # Topics are created up front with the platform's partition count (admin.py), never
         # implicitly with a default of one partition.
         allow_auto_create_topics=False,
-        logger=logging.getLogger("faststream"),
+        logger=logging.getLogger("b12.broker"),
     )
 
 

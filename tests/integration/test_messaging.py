@@ -198,3 +198,38 @@ async def test_role_cannot_read_another_services_schema(
         assert not await conn.fetchval("select rolsuper from pg_roles where rolname = current_user")
     finally:
         await conn.close()
+
+
+def _lag_lines(metrics: str, topic: str) -> dict[str, float]:
+    lag = {}
+    for line in metrics.splitlines():
+        if line.startswith("b12_consumer_lag{") and f'topic="{topic}"' in line:
+            partition = line.split('partition="', 1)[1].split('"', 1)[0]
+            lag[partition] = float(line.rsplit(" ", 1)[1])
+    return lag
+
+
+async def test_metrics_show_consumer_lag_per_partition_and_outbox_backlog(
+    probe_settings: ProbeSettings,
+    kafka_settings: KafkaSettings,
+    admin_pool: asyncpg.Pool,
+) -> None:
+    patient = patient_id()
+    topic = kafka_settings.topics.doses
+    async with (
+        running(build_app(probe_settings)) as client,
+        Publisher(kafka_settings.bootstrap_servers) as pub,
+    ):
+        await pub.event(topic, dose_administered(patient))
+
+        async def caught_up() -> dict[str, float]:
+            lag = _lag_lines((await client.get("/metrics")).text, topic)
+            settled = len(lag) == kafka_settings.partitions and not any(lag.values())
+            return lag if settled else {}
+
+        lag = await eventually(caught_up, what="zero lag on every partition")
+        metrics = (await client.get("/metrics")).text
+    assert sorted(lag) == [str(p) for p in range(kafka_settings.partitions)]
+    assert "b12_outbox_backlog " in metrics
+    assert "b12_outbox_oldest_age_seconds " in metrics
+    assert f'b12_events_processed_total{{topic="{topic}",type="DoseAdministered"}}' in metrics

@@ -37,6 +37,7 @@ def settings_for(
         kafka=kafka,
         environment="test",
         outbox_poll_interval_s=0.1,
+        metrics_interval_s=0.5,
         **overrides,
     )
 
@@ -59,6 +60,7 @@ def service_env(
         f"{prefix}_HTTP_PORT": str(port),
         f"{prefix}_ENVIRONMENT": "test",
         f"{prefix}_OUTBOX_POLL_INTERVAL_S": "0.1",
+        f"{prefix}_METRICS_INTERVAL_S": "0.5",
         "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
         "KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
         "KAFKA_GROUP_PREFIX": kafka.group_prefix,

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from services.adherence.domain import AdherenceConfig, TrackedDose, TrackedPlan
+from services.adherence.domain import (
+    AdherenceConfig,
+    MatchedAdministration,
+    Timing,
+    TrackedDose,
+    TrackedPlan,
+)
 from shared.contracts import DoseAdministered, Indication, Phase, PhaseSpec, ScheduledDose
 
 CONFIG = AdherenceConfig()
@@ -107,3 +114,26 @@ def administered(
 def by_id(doses: Sequence[TrackedDose], dose: TrackedDose) -> TrackedDose:
     """The current version of ``dose`` among ``doses``."""
     return next(d for d in doses if d.dose_id == dose.dose_id)
+
+
+def with_administration(
+    dose: TrackedDose,
+    at: datetime,
+    *,
+    timing: Timing = Timing.ON_TIME,
+    completed: bool = True,
+) -> TrackedDose:
+    """The dose with an administration recorded directly (bypassing matching)."""
+    recorded = MatchedAdministration(
+        source="clinic-a",
+        administration_id=f"adm-{dose.dose_id}",
+        administered_at=at,
+        completed=completed,
+        timing=timing,
+    )
+    return replace(dose, administration=recorded)
+
+
+def at_noon(day: date) -> datetime:
+    """Midday UTC on a date (the same local date in Europe/London all year)."""
+    return datetime.combine(day, time(12), tzinfo=UTC)
