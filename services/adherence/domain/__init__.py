@@ -5,6 +5,11 @@ time ``now`` always an argument, and new state and event-ready data come out. Th
 Kafka handlers, the sweeper and the API are built on these entry points.
 """
 
+from services.adherence.domain.checks import (
+    AdministrationRejected,
+    find_discrepancies,
+    validate_administration,
+)
 from services.adherence.domain.config import (
     AdherenceConfig,
     ConsecutiveMissedDosesConfig,
@@ -36,15 +41,12 @@ from services.adherence.domain.findings import FlagFinding
 from services.adherence.domain.matching import (
     AdministrationMatched,
     AdministrationParked,
-    AdministrationRejected,
     AdministrationUnscheduled,
     MatchOutcome,
     Reconciliation,
     apply_outcome,
-    find_discrepancies,
     match_administration,
     reconcile_administrations,
-    validate_administration,
 )
 from services.adherence.domain.misses import MissSweep, detect_missed_doses
 from services.adherence.domain.model import (

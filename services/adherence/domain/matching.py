@@ -25,15 +25,18 @@ the sweeper ran before the administration arrived.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from services.adherence.domain.checks import (
+    AdministrationRejected,
+    find_discrepancies,
+    validate_administration,
+)
 from services.adherence.domain.config import AdherenceConfig
 from services.adherence.domain.misses import declare_miss
 from services.adherence.domain.model import (
-    Discrepancy,
     MatchedAdministration,
     Timing,
     TrackedDose,
@@ -41,15 +44,7 @@ from services.adherence.domain.model import (
 )
 from services.adherence.domain.status import consecutive_missed_at, schedule_at
 from services.adherence.domain.windows import DoseWindow, local_date, window_of
-from shared.contracts import DoseAdministered, ScheduledDose
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AdministrationRejected:
-    """The administration can never be processed: dead-letter it with this reason."""
-
-    kind: str
-    message: str
+from shared.contracts import DoseAdministered
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,49 +86,6 @@ class _Candidate:
     plan: TrackedPlan
     dose: TrackedDose
     window: DoseWindow
-
-
-def validate_administration(
-    administration: DoseAdministered, *, now: datetime, config: AdherenceConfig
-) -> AdministrationRejected | None:
-    """A rejection for an administration that can never be processed, else None."""
-    latest_acceptable = now + config.matching.clock_skew_tolerance
-    if administration.administered_at > latest_acceptable:
-        return AdministrationRejected(
-            kind="administered_in_future",
-            message=(
-                f"administered_at {administration.administered_at.isoformat()} is later than"
-                f" now plus the clock-skew tolerance ({latest_acceptable.isoformat()})"
-            ),
-        )
-    return None
-
-
-def find_discrepancies(
-    scheduled: ScheduledDose, administration: DoseAdministered
-) -> tuple[Discrepancy, ...]:
-    """How the administration differs from the scheduled dose (product, dose, route)."""
-    found: list[Discrepancy] = []
-    if administration.product != scheduled.product:
-        found.append(
-            Discrepancy(
-                field="product", scheduled=scheduled.product, administered=administration.product
-            )
-        )
-    # Doses travel as JSON floats: compare with a tolerance far below any real dose difference.
-    if not math.isclose(administration.dose_mcg, scheduled.dose_mcg, rel_tol=1e-9):
-        found.append(
-            Discrepancy(
-                field="dose_mcg",
-                scheduled=scheduled.dose_mcg,
-                administered=administration.dose_mcg,
-            )
-        )
-    if administration.route != scheduled.route:
-        found.append(
-            Discrepancy(field="route", scheduled=scheduled.route, administered=administration.route)
-        )
-    return tuple(found)
 
 
 def match_administration(

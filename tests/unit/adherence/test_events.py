@@ -8,6 +8,7 @@ import pytest
 
 from services.adherence.domain import (
     AdministrationMatched,
+    TrackedDose,
     detect_missed_doses,
     dose_miss_resolved_event,
     dose_missed_event,
@@ -22,7 +23,7 @@ from .builders import CONFIG, administered, make_dose, make_plan, utc
 PLAN = make_plan(neurological_involvement=True)
 
 
-def swept_dose():
+def swept_dose() -> TrackedDose:
     dose = make_dose(PLAN, date(2024, 1, 10))
     [missed] = detect_missed_doses(PLAN, [dose], now=utc(2024, 1, 13), config=CONFIG).declared
     return missed

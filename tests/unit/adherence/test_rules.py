@@ -13,6 +13,8 @@ from services.adherence.domain import (
     ConsecutiveMissedDosesConfig,
     RulesConfig,
     Timing,
+    TrackedDose,
+    TrackedPlan,
     detect_missed_doses,
     evaluate_flags,
     flag_consecutive_missed_doses,
@@ -151,7 +153,9 @@ def test_consecutive_threshold_is_configurable() -> None:
 # MAINTENANCE_GAP_EXCEEDED
 
 
-def maintenance_plan(starts_on: date, indication: Indication = Indication.PERNICIOUS_ANAEMIA):
+def maintenance_plan(
+    starts_on: date, indication: Indication = Indication.PERNICIOUS_ANAEMIA
+) -> TrackedPlan:
     spec = PhaseSpec(
         phase=Phase.MAINTENANCE,
         description="1 mg every 12 weeks",
@@ -219,7 +223,9 @@ def test_gap_recommendation_mentions_oral_bridging_for_non_dietary_causes(
 # LOW_ADHERENCE
 
 
-def weekly_doses(plan, *, count: int, on_time: int, last_due: date):
+def weekly_doses(
+    plan: TrackedPlan, *, count: int, on_time: int, last_due: date
+) -> list[TrackedDose]:
     """``count`` weekly doses ending on ``last_due``; the first ``on_time`` given on time."""
     first = last_due - timedelta(days=7 * (count - 1))
     doses = every(plan, first, count=count, days=7)

@@ -9,6 +9,8 @@ import pytest
 
 from services.adherence.domain import (
     DoseLifecycle,
+    TrackedDose,
+    TrackedPlan,
     apply_adjustment,
     apply_outcome,
     cancel_plan,
@@ -83,7 +85,7 @@ def test_track_plan_copies_the_plan_and_its_doses() -> None:
     assert all(d.is_open for d in change.doses)
 
 
-def loading_history(plan):
+def loading_history(plan: TrackedPlan) -> list[TrackedDose]:
     """Six loading doses (1st-11th): the 1st given, the 3rd declared missed, the rest open."""
     doses = every(plan, date(2024, 1, 1), count=6, days=2)
     given = match_administration(
