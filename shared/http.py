@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from shared.observability.logging import configure_logging
+from shared.observability.tracing import configure_tracing, instrument_app
 from shared.runtime import NotReady, ServiceRuntime, ServiceSpec
 
 
@@ -156,6 +157,12 @@ def create_app(
         responses=ERROR_RESPONSES,
     )
     app.state.runtime = service_runtime
+    configure_tracing(
+        spec.settings.service_name,
+        exporter=spec.settings.otel_exporter,
+        endpoint=spec.settings.otel_endpoint,
+    )
+    instrument_app(app)
     app.include_router(_probe_router())
     for router in routers:
         app.include_router(router)

@@ -58,6 +58,8 @@ class ServiceSettings(BaseSettings):
     max_event_bytes: int = Field(default=256 * 1024, ge=1024)
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_interval_s: float = Field(default=0.5, gt=0)
+    otel_exporter: Literal["none", "console", "otlp"] = "none"
+    otel_endpoint: str | None = None
     metrics_interval_s: float = Field(default=2.0, gt=0)
     retry_initial_backoff_s: float = Field(default=0.2, gt=0)
     retry_max_backoff_s: float = Field(default=10.0, gt=0)

@@ -8,11 +8,12 @@ from services.adherence import store
 from shared.contracts import PlanCreated
 from shared.db.types import Connection
 from shared.messaging.records import Inbound, Rejection
+from shared.observability.tracing import each_traced
 
 
 async def handle_batch(conn: Connection, batch: Sequence[Inbound]) -> list[Rejection]:
     """Apply plan events in order inside the consumer's transaction."""
-    for inbound in batch:
+    for inbound in each_traced(batch, service="adherence"):
         event = inbound.event
         if isinstance(event, PlanCreated) and await store.insert_plan(conn, event):
             await store.insert_doses(

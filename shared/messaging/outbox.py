@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from shared.contracts import Event
 from shared.db.types import Connection
+from shared.observability.tracing import current_context_headers
 
 
 @dataclass(frozen=True)
@@ -20,12 +21,13 @@ class OutboxMessage:
 
 
 def event_message(topic: str, event: Event) -> OutboxMessage:
-    """The outbox record of an event: keyed by patient, with CloudEvents headers."""
+    """The outbox record of an event: keyed by patient, CloudEvents and trace-context headers."""
     return OutboxMessage(
         topic=topic,
         payload=event.to_json(),
         key=event.kafka_key(),
-        headers=event.cloudevent_headers(),
+        # The trace context is stored with the row so the trace survives the outbox.
+        headers={**event.cloudevent_headers(), **current_context_headers()},
     )
 
 
@@ -34,18 +36,24 @@ async def enqueue(conn: Connection, messages: Sequence[OutboxMessage]) -> None:
     if not messages:
         return
     await conn.execute(
-        "insert into outbox (topic, key, payload, headers)"
-        " select * from unnest($1::text[], $2::bytea[], $3::bytea[], $4::jsonb[])",
+        "insert into outbox (topic, key, payload, headers, trace_context)"
+        " select * from unnest($1::text[], $2::bytea[], $3::bytea[], $4::jsonb[], $5::jsonb[])",
         [m.topic for m in messages],
         [m.key for m in messages],
         [m.payload for m in messages],
         [m.headers for m in messages],
+        [_trace_context(m.headers) for m in messages],
     )
 
 
 async def enqueue_events(conn: Connection, topic: str, events: Sequence[Event]) -> None:
     """Write events bound for ``topic`` to the outbox inside the caller's transaction."""
     await enqueue(conn, [event_message(topic, event) for event in events])
+
+
+def _trace_context(headers: dict[str, str]) -> dict[str, str] | None:
+    context = {k: v for k, v in headers.items() if k in ("traceparent", "tracestate")}
+    return context or None
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import asyncpg
+from opentelemetry import trace
 
 from shared.messaging import outbox
+from shared.observability.tracing import current_context_headers, publish_span
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +82,7 @@ class OutboxRelay:
                     return 0
                 leased = [row.id for row in rows]
                 async with asyncio.timeout(self._publish_timeout_s):
-                    confirmations = [
-                        await self._publish(row.topic, row.payload, row.key, row.headers)
-                        for row in rows
-                    ]
+                    confirmations = [await self._send(row) for row in rows]
                     await asyncio.gather(*confirmations)
                 await outbox.mark_published(conn, leased)
         except Exception as exc:
@@ -93,6 +92,15 @@ class OutboxRelay:
         if self._on_published:
             self._on_published(len(leased))
         return len(leased)
+
+    async def _send(self, row: outbox.PendingRow) -> Awaitable[object]:
+        span = publish_span(row.topic, row.headers)
+        try:
+            with trace.use_span(span, end_on_exit=False):
+                headers = {**row.headers, **current_context_headers()}
+            return await self._publish(row.topic, row.payload, row.key, headers)
+        finally:
+            span.end()
 
     async def _record_failure(self, ids: list[int], exc: Exception) -> None:
         try:
