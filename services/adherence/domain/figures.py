@@ -159,6 +159,49 @@ def summarize_plan(
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PatientAdherence:
+    """A patient's plans, with adherence, last dose given and next due taken across them."""
+
+    patient_id: str
+    plans: tuple[PlanAdherence, ...]
+    doses_assessed: int
+    doses_given_in_window: int
+    last_given_at: datetime | None
+    next_due_on: date | None
+
+    @property
+    def percent(self) -> float | None:
+        """Adherence in percent across the plans, or None when no dose was assessed."""
+        if self.doses_assessed == 0:
+            return None
+        return 100.0 * self.doses_given_in_window / self.doses_assessed
+
+
+def summarize_patient(
+    plans: Sequence[TrackedPlan],
+    doses: Sequence[TrackedDose],
+    *,
+    now: datetime,
+    config: AdherenceConfig,
+) -> PatientAdherence:
+    """The patient's adherence at ``now``: every plan summarised, with totals across them."""
+    summaries = tuple(
+        summarize_plan(plan, doses, now=now, config=config)
+        for plan in sorted(plans, key=lambda p: (p.start_date, str(p.plan_id)))
+    )
+    last_given = [s.last_given_at for s in summaries if s.last_given_at is not None]
+    next_due = [s.next_due_on for s in summaries if s.next_due_on is not None]
+    return PatientAdherence(
+        patient_id=plans[0].patient_id if plans else "",
+        plans=summaries,
+        doses_assessed=sum(s.adherence.doses_assessed for s in summaries),
+        doses_given_in_window=sum(s.adherence.doses_given_in_window for s in summaries),
+        last_given_at=max(last_given, default=None),
+        next_due_on=min(next_due, default=None),
+    )
+
+
 WorklistKind = Literal["due", "overdue", "missed"]
 
 

@@ -15,6 +15,7 @@ from services.adherence.domain import (
     build_worklist,
     dose_status,
     measure_adherence,
+    summarize_patient,
     summarize_plan,
     window_of,
 )
@@ -133,3 +134,18 @@ def test_worklist_skips_cancelled_plans_and_superseded_doses() -> None:
     doses = [superseded, make_dose(cancelled, on), make_dose(PLAN, on, phase=Phase.MAINTENANCE)]
     entries = build_worklist([PLAN, cancelled], doses, on=on, config=CONFIG)
     assert [(e.plan_id, e.phase) for e in entries] == [(PLAN.plan_id, Phase.MAINTENANCE)]
+
+
+def test_patient_summary_totals_across_plans() -> None:
+    other = make_plan(start_date=date(2024, 2, 1))
+    ours = every(PLAN, date(2024, 1, 1), count=2, days=7)
+    ours[0] = with_administration(ours[0], at_noon(ours[0].due_on))
+    theirs = every(other, date(2024, 2, 1), count=2, days=7)
+    theirs[0] = with_administration(theirs[0], at_noon(date(2024, 2, 2)))
+    summary = summarize_patient(
+        [other, PLAN], [*ours, *theirs], now=at_noon(date(2024, 2, 3)), config=CONFIG
+    )
+    assert [s.plan_id for s in summary.plans] == [PLAN.plan_id, other.plan_id]
+    assert (summary.doses_assessed, summary.doses_given_in_window) == (3, 2)
+    assert summary.last_given_at == at_noon(date(2024, 2, 2))
+    assert summary.next_due_on == date(2024, 2, 8)
