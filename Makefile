@@ -20,30 +20,36 @@ help:
 	@echo "make lint      ruff, mypy and the import-linter contracts"
 	@echo "make test      lint, then Kafka + Postgres + topics, then pytest"
 
-install:
+# The venv is (re)built when pyproject.toml changes, so `make up` and `make test` work first time.
+STAMP := $(VENV)/.installed
+
+$(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
 
-up:
+install: $(STAMP)
+
+up: $(STAMP)
 	$(PY) -m devstack up
 
-down:
+down: $(STAMP)
 	$(PY) -m devstack down
 
-status:
+status: $(STAMP)
 	$(PY) -m devstack status
 
-logs:
+logs: $(STAMP)
 	$(PY) -m devstack logs $(ARGS)
 
-lint:
+lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy shared services devstack
 	$(VENV)/bin/lint-imports
 
 # Tests start their own service processes: they only need the broker, the database and topics.
-stack:
+stack: $(STAMP)
 	$(PY) -m devstack up --no-services
 
 test: lint stack

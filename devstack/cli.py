@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from devstack import kafka, postgres, procs, services, topics
 from devstack.paths import LOOPBACK, StackConfig
 from devstack.procs import StackError
+from devstack.publish import publish
 
 DASHBOARD = "http://127.0.0.1:8001/dashboard"
 USAGE = """\
@@ -30,6 +31,7 @@ commands:
   kafka-up      start the Kafka broker
   topics        create the platform's topics
   env           print export lines that point a shell or test run at this stack
+  publish       validate a JSON event and publish it: publish doses event.json
 """
 
 
@@ -261,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args[0] == "logs":
             return cmd_logs(cfg, args[1:])
+        if args[0] == "publish":
+            return publish(args[1:], bootstrap=cfg.kafka_bootstrap, prefix=cfg.topic_prefix)
         if args[0] == "up" and args[1:] == ["--no-services"]:
             with _exclusive(cfg, args[:1]):
                 cmd_up(cfg, with_services=False)
