@@ -40,6 +40,10 @@ from services.adherence.domain.figures import (
     view_dose,
 )
 from services.adherence.domain.findings import FlagFinding
+from services.adherence.domain.maintenance_gap import (
+    flag_maintenance_gap,
+    maintenance_gap_deadline,
+)
 from services.adherence.domain.matching import (
     AdministrationMatched,
     AdministrationParked,
@@ -64,7 +68,6 @@ from services.adherence.domain.rules import (
     evaluate_flags,
     flag_consecutive_missed_doses,
     flag_low_adherence,
-    flag_maintenance_gap,
     flag_missed_loading_doses,
 )
 from services.adherence.domain.schedule import (
@@ -126,6 +129,7 @@ __all__ = [
     "flag_low_adherence",
     "flag_maintenance_gap",
     "flag_missed_loading_doses",
+    "maintenance_gap_deadline",
     "maintenance_starts_on",
     "match_administration",
     "measure_adherence",

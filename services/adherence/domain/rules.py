@@ -30,8 +30,8 @@ from services.adherence.domain.findings import (
     dedupe_key,
     scheduled_dose_item,
 )
+from services.adherence.domain.maintenance_gap import flag_maintenance_gap
 from services.adherence.domain.model import TrackedDose, TrackedPlan
-from services.adherence.domain.schedule import maintenance_starts_on
 from services.adherence.domain.status import (
     MISSED_STATUSES,
     DoseStatus,
@@ -44,14 +44,12 @@ from shared.contracts import (
     Evidence,
     EvidenceItem,
     FlagReason,
-    Indication,
     Phase,
     Threshold,
 )
 
 MISSED_LOADING_DOSE_RULE = ("adherence.missed_loading_dose", 1)
 CONSECUTIVE_MISSED_DOSES_RULE = ("adherence.consecutive_missed_doses", 1)
-MAINTENANCE_GAP_RULE = ("adherence.maintenance_gap_exceeded", 1)
 LOW_ADHERENCE_RULE = ("adherence.low_adherence", 1)
 
 
@@ -145,79 +143,6 @@ def flag_consecutive_missed_doses(
             )
         )
     return findings
-
-
-def flag_maintenance_gap(
-    plan: TrackedPlan,
-    doses: Sequence[TrackedDose],
-    *,
-    now: datetime,
-    config: AdherenceConfig,
-    other_administrations: Sequence[DoseAdministered] = (),
-) -> list[FlagFinding]:
-    """A finding when more than ``max_gap_days`` passed since the last maintenance dose."""
-    if plan.cancelled:
-        return []
-    settings = config.rules.maintenance_gap
-    rule_id, version = MAINTENANCE_GAP_RULE
-    started_on = maintenance_starts_on(plan, doses)
-    today = local_date(now, plan.zone)
-    if started_on is None or today < started_on:
-        return []
-    # Any dose given counts, including an unscheduled one of the patient's (a dose given off
-    # schedule is still a dose): the cap is about the spacing of what the patient received.
-    given = [
-        (d.administration.administered_at, d.administration.administration_id)
-        for d in doses
-        if d.plan_id == plan.plan_id and d.given and d.administration is not None
-    ]
-    given += [
-        (a.administered_at, a.administration_id)
-        for a in other_administrations
-        if a.status == "completed"
-        and a.patient_id == plan.patient_id
-        and a.plan_id in (None, plan.plan_id)
-    ]
-    last = max(given, default=None)
-    gap_starts_on = started_on
-    items: list[EvidenceItem] = [
-        EvidenceItem(kind="measure", label="maintenance started", on=started_on)
-    ]
-    if last is not None and local_date(last[0], plan.zone) >= started_on:
-        gap_starts_on = local_date(last[0], plan.zone)
-        items = [
-            EvidenceItem(kind="administration", label="last dose given", ref=last[1], at=last[0])
-        ]
-    days_since = (today - gap_starts_on).days
-    if days_since <= settings.max_gap_days:
-        return []
-    items.append(
-        EvidenceItem(kind="measure", label="days without a dose", value=days_since, unit=DAY_UNIT)
-    )
-    recommendation = (
-        settings.recommendation_dietary_cause
-        if plan.indication is Indication.DIETARY
-        else settings.recommendation
-    )
-    return [
-        FlagFinding(
-            plan_id=plan.plan_id,
-            reason=FlagReason.MAINTENANCE_GAP_EXCEEDED,
-            severity=settings.severity,
-            rule_id=rule_id,
-            rule_version=version,
-            dedupe_key=dedupe_key(
-                rule_id=rule_id, plan_id=plan.plan_id, finding=gap_starts_on.isoformat()
-            ),
-            evidence=Evidence(
-                items=items,
-                thresholds=[
-                    Threshold(name="max_gap_days", value=settings.max_gap_days, unit=DAY_UNIT)
-                ],
-            ),
-            recommendation=recommendation,
-        )
-    ]
 
 
 def flag_low_adherence(

@@ -21,6 +21,7 @@ from services.adherence.domain import (
     flag_low_adherence,
     flag_maintenance_gap,
     flag_missed_loading_doses,
+    maintenance_gap_deadline,
     window_of,
 )
 from services.adherence.domain.windows import start_of_local_day
@@ -201,6 +202,19 @@ def test_an_unscheduled_dose_given_resets_the_gap() -> None:
     assert (
         flag_maintenance_gap(plan, [], now=now, config=CONFIG, other_administrations=[extra]) == []
     )
+
+
+def test_gap_deadline_is_the_first_local_date_the_rule_fires() -> None:
+    plan = maintenance_plan(date(2024, 1, 1))
+    given = with_administration(
+        make_dose(plan, date(2024, 3, 1), phase=Phase.MAINTENANCE), at_noon(date(2024, 3, 2))
+    )
+    deadline = maintenance_gap_deadline(plan, [given], config=CONFIG)
+    assert deadline == date(2024, 3, 2) + timedelta(days=85)
+    first_instant = start_of_local_day(deadline, LONDON)
+    assert flag_maintenance_gap(plan, [given], now=first_instant - MICROSECOND, config=CONFIG) == []
+    assert len(flag_maintenance_gap(plan, [given], now=first_instant, config=CONFIG)) == 1
+    assert maintenance_gap_deadline(make_plan(), [], config=CONFIG) is None
 
 
 def test_no_gap_before_maintenance_starts() -> None:
