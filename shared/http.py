@@ -164,6 +164,9 @@ def create_app(
     )
     instrument_app(app)
     app.include_router(_probe_router())
+    from shared.ops_api import router as ops_router  # imports this module's dependencies
+
+    app.include_router(ops_router)
     for router in routers:
         app.include_router(router)
     _install_error_handlers(app)

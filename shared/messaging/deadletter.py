@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from shared.db.types import Connection
+from shared.db.types import Connection, Executor
 from shared.messaging.outbox import OutboxMessage, enqueue
 from shared.messaging.records import Rejection
 from shared.topics import DLQ_SUFFIX
@@ -72,3 +73,66 @@ async def dead_letter(
 def utcnow() -> datetime:
     """The wall clock, for timestamps on records (never for clinical rules)."""
     return datetime.now(UTC)
+
+
+REPLAY_HEADER = "b12_replay_of"
+
+
+async def list_dead_letters(
+    conn: Executor,
+    *,
+    kind: str | None = None,
+    topic: str | None = None,
+    limit: int = 100,
+    before_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Dead letters, newest first, optionally of one error kind or source topic."""
+    rows = await conn.fetch(
+        "select id, source_topic, source_partition, source_offset, event_id, event_type,"
+        " error_kind, error_message, dead_lettered_at, replay_count, last_replayed_at,"
+        " octet_length(payload) as payload_bytes"
+        " from dead_letters"
+        " where ($1::text is null or error_kind = $1) and ($2::text is null or source_topic = $2)"
+        " and ($3::bigint is null or id < $3)"
+        " order by id desc limit $4",
+        kind,
+        topic,
+        before_id,
+        limit,
+    )
+    return [dict(row) for row in rows]
+
+
+async def replay(conn: Connection, ids: Sequence[int], *, actor: str) -> list[int]:
+    """Queue dead letters back to their original topic, as they were (same key, ``ce_id``).
+
+    The original event id is kept, so the inbox still deduplicates; the replay is recorded.
+    Returns the ids that exist and were queued.
+    """
+    rows = await conn.fetch(
+        "select id, source_topic, key, payload, headers from dead_letters"
+        " where id = any($1::bigint[]) order by id for update",
+        list(ids),
+    )
+    messages = []
+    for row in rows:
+        headers = {k: v for k, v in row["headers"].items() if not k.startswith(HEADER_PREFIX)}
+        headers[REPLAY_HEADER] = str(row["id"])
+        messages.append(
+            OutboxMessage(
+                topic=row["source_topic"], payload=row["payload"], key=row["key"], headers=headers
+            )
+        )
+    await enqueue(conn, messages)
+    found = [row["id"] for row in rows]
+    await conn.execute(
+        "update dead_letters set replay_count = replay_count + 1, last_replayed_at = now()"
+        " where id = any($1::bigint[])",
+        found,
+    )
+    await conn.execute(
+        "insert into dead_letter_replays (dead_letter_id, actor) select unnest($1::bigint[]), $2",
+        found,
+        actor,
+    )
+    return found

@@ -15,9 +15,10 @@ from pydantic_settings import SettingsConfigDict
 from shared.contracts import DoseAdministered, DoseMissed, Phase
 from shared.db.types import Connection
 from shared.http import RuntimeDep, create_app
+from shared.messaging.consumer import BatchHandler
 from shared.messaging.outbox import enqueue_events
 from shared.messaging.records import Inbound, Rejection
-from shared.runtime import ServiceSpec
+from shared.runtime import ServiceRuntime, ServiceSpec
 from shared.security import ClinicActor
 from shared.settings import ServiceSettings
 from shared.topics import Stream
@@ -33,13 +34,25 @@ class ProbeSettings(ServiceSettings):
     """When this file exists, the process SIGKILLs itself right after a consumer commit."""
 
 
-async def record_effects(conn: Connection, batch: Sequence[Inbound]) -> list[Rejection]:
-    """One effect row per dose; ``reject-*`` ids are refused, ``boom-*`` ids raise."""
+def effect_recorder(runtime: ServiceRuntime) -> BatchHandler:
+    """A handler writing one effect row per dose; ``boom-*`` ids raise, and ids starting with
+    ``runtime.extras["refuse"]`` (default ``reject``) are refused, until a test "fixes" that."""
+
+    async def record(conn: Connection, batch: Sequence[Inbound]) -> list[Rejection]:
+        return await record_effects(conn, batch, refuse=runtime.extras.get("refuse", "reject"))
+
+    return record
+
+
+async def record_effects(
+    conn: Connection, batch: Sequence[Inbound], *, refuse: str | None
+) -> list[Rejection]:
+    """One effect row per dose, unless refused or failing."""
     refused = []
     for inbound in batch:
         event = inbound.event
         assert isinstance(event, DoseAdministered)
-        if event.administration_id.startswith("reject"):
+        if refuse and event.administration_id.startswith(refuse):
             refused.append(Rejection(inbound.delivery, "domain_rejected", "refused", event))
             continue
         if event.administration_id.startswith("boom"):
@@ -92,7 +105,7 @@ def build_app(settings: ProbeSettings) -> FastAPI:
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
         consumes=(Stream.DOSES,),
-        handler=lambda runtime: record_effects,
+        handler=effect_recorder,
         after_commit=(lambda: _crash_if_flagged(settings),),
     )
     return create_app(spec, routers=[router], title="probe", description="test probe")
