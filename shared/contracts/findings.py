@@ -23,6 +23,9 @@ class DoseMissed(Event):
     phase: Phase
     consecutive_missed: int = Field(ge=1)
     not_done: bool = False
+    window_closed_at: UtcDatetime | None = Field(
+        default=None, description="When the dose's window closed (occurred_at is when declared)"
+    )
 
 
 class DoseMissResolved(Event):
@@ -34,6 +37,10 @@ class DoseMissResolved(Event):
     due_on: date
     administration_id: ExternalId
     administered_at: UtcDatetime
+    timing: Literal["on_time", "late"] | None = Field(
+        default=None,
+        description="on_time: given in its window but reported after the miss; late: given late",
+    )
 
 
 class EvidenceItem(Contract):
