@@ -164,9 +164,12 @@ def create_app(
     )
     instrument_app(app)
     app.include_router(_probe_router())
-    from shared.ops_api import router as ops_router  # imports this module's dependencies
+    # These routers import this module's dependencies, hence the late imports.
+    from shared.docs_api import router as docs_router
+    from shared.ops_api import router as ops_router
 
     app.include_router(ops_router)
+    app.include_router(docs_router)
     for router in routers:
         app.include_router(router)
     _install_error_handlers(app)

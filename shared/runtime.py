@@ -52,6 +52,8 @@ class ServiceSpec:
     settings: ServiceSettings
     migrations: Path
     consumes: Sequence[Stream] = ()
+    produces: Sequence[Stream] = ()
+    description: str = ""
     handler: Callable[[ServiceRuntime], BatchHandler] | None = None
     sweepers: Sequence[Sweeper] = ()
     on_ready: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = ()

@@ -23,6 +23,8 @@ def build_app(settings: AdherenceSettings | None = None) -> FastAPI:
         settings=settings,
         migrations=MIGRATIONS,
         consumes=(Stream.PLANS,),
+        produces=(Stream.ADHERENCE, Stream.FLAGS),
+        description="Tracks administered doses against each plan's schedule and finds misses.",
         handler=lambda runtime: handle_batch,
     )
     return create_app(

@@ -44,5 +44,5 @@ def configure_logging(service: str, level: str = "INFO", *, stream: Any = None) 
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Per-batch chatter from the libraries is noise at INFO.
-    for noisy in ("aiokafka", "faststream", "b12.broker", "uvicorn.access"):
+    for noisy in ("aiokafka", "faststream", "b12.broker", "uvicorn.access", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
