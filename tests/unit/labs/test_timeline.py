@@ -108,3 +108,14 @@ def test_unrecognised_results_are_listed_but_never_measured():
     current = timeline(lab_event("12345-6", 1.0, "x", day=3), lab_event(HB, 100, "g/L", day=3))
     assert [r.code for r in current.unrecognised()] == ["12345-6"]
     assert [m.report.code for m in current.measurements()] == [HB]
+
+
+def test_cancellation_reported_at_the_same_instant_outranks_an_amendment():
+    amended = lab_event(
+        HB, 120, "g/L", day=60, result_id="r1", status="amended", reported_after_hours=9
+    )
+    cancelled = lab_event(
+        HB, 0, "g/L", day=60, result_id="r1", status="cancelled", reported_after_hours=9
+    )
+    for order in ((amended, cancelled), (cancelled, amended)):
+        assert timeline(*order).measurements() == ()
