@@ -166,9 +166,11 @@ def create_app(
     app.include_router(_probe_router())
     # These routers import this module's dependencies, hence the late imports.
     from shared.docs_api import router as docs_router
+    from shared.ops_api import control as ops_control
     from shared.ops_api import router as ops_router
 
     app.include_router(ops_router)
+    app.include_router(ops_control)
     app.include_router(docs_router)
     for router in routers:
         app.include_router(router)

@@ -7,13 +7,14 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
-from shared.http import PoolDep, RuntimeDep
+from shared.http import DomainError, PoolDep, RuntimeDep
 from shared.messaging import deadletter
 from shared.security import OpsActor
 
 router = APIRouter(prefix="/dead-letters", tags=["operations"])
+control = APIRouter(prefix="/ops", tags=["operations"])
 
 
 class DeadLetterView(BaseModel):
@@ -71,3 +72,38 @@ async def replay_dead_letters(
         replayed = await deadletter.replay(conn, request.ids, actor=actor.subject)
     runtime.wake_relay()
     return ReplayResult(replayed=replayed, missing=sorted(set(request.ids) - set(replayed)))
+
+
+class ClockState(BaseModel):
+    """The service's "now", and whether a simulation pinned it."""
+
+    now: datetime
+    pinned: bool
+
+
+class ClockRequest(BaseModel):
+    """Pin the clock to ``now`` (timezone-aware), or return to the wall clock with null."""
+
+    now: AwareDatetime | None
+
+
+@control.get("/clock")
+async def get_clock(runtime: RuntimeDep, _: OpsActor) -> ClockState:
+    """The time the service's rules and sweepers use."""
+    return ClockState(now=runtime.clock(), pinned=runtime.clock_pinned)
+
+
+@control.put("/clock", responses={403: {"description": "Not in production"}})
+async def set_clock(request: ClockRequest, runtime: RuntimeDep, _: OpsActor) -> ClockState:
+    """Pin the service's clock, for a simulation in which weeks pass in seconds."""
+    try:
+        runtime.set_clock(request.now)
+    except PermissionError as exc:
+        raise DomainError(str(exc), status_code=403) from None
+    return ClockState(now=runtime.clock(), pinned=runtime.clock_pinned)
+
+
+@control.post("/sweeps")
+async def run_sweeps(runtime: RuntimeDep, _: OpsActor) -> dict[str, int]:
+    """Run every sweeper of the service once, at the service's current time."""
+    return await runtime.run_sweepers()

@@ -68,7 +68,8 @@ class ServiceRuntime:
     def __init__(self, spec: ServiceSpec, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.spec = spec
         self.settings = spec.settings
-        self.clock = clock
+        self._wall_clock = clock
+        self._clock_override: datetime | None = None
         self.metrics = ServiceMetrics(self.settings.service_name)
         self.broker: KafkaBroker = build_broker(self.settings)
         self.ready = asyncio.Event()
@@ -77,8 +78,31 @@ class ServiceRuntime:
         self._relay: OutboxRelay | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._broker_started = False
+        self._sweep_locks: dict[str, asyncio.Lock] = {}
         if spec.consumes:
             self._subscribe()
+
+    def clock(self) -> datetime:
+        """The service's notion of now: the wall clock, unless a simulation has set it."""
+        return self._clock_override or self._wall_clock()
+
+    @property
+    def clock_pinned(self) -> bool:
+        """Whether a simulation has pinned the clock."""
+        return self._clock_override is not None
+
+    def set_clock(self, now: datetime | None) -> None:
+        """Pin "now" for a simulation (None returns to the wall clock); never in production."""
+        if now is not None and self.settings.environment == "production":
+            raise PermissionError("the clock cannot be set in production")
+        self._clock_override = now
+
+    async def run_sweepers(self) -> dict[str, int]:
+        """Run every sweeper once, now (for simulations and operators); returns findings."""
+        found = {}
+        for sweeper in self.spec.sweepers:
+            found[sweeper.name] = await self._sweep_once(sweeper)
+        return found
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -118,7 +142,6 @@ class ServiceRuntime:
             handler=self.spec.handler(self),
             metrics=self.metrics,
             after_commit=self._after_consumer_commit,
-            clock=self.clock,
         )
         subscribe(
             self.broker,
@@ -189,22 +212,27 @@ class ServiceRuntime:
         task.set_name(name)
         self._tasks.append(task)
 
-    async def _run_sweeper(self, sweeper: Sweeper) -> None:
+    async def _sweep_once(self, sweeper: Sweeper) -> int:
         labels = (sweeper.name,)
+        started = time.perf_counter()
+        # Two runs of one sweeper in this process (the loop and an operator) take turns.
+        async with self._sweep_locks.setdefault(sweeper.name, asyncio.Lock()):
+            found = await sweeper.run(self, self.clock())
+        self.metrics.sweeper_findings.labels(*labels).inc(found)
+        self.metrics.sweeper_last_run.labels(*labels).set(time.time())
+        self.metrics.sweeper_duration.labels(*labels).set(time.perf_counter() - started)
+        if found:
+            self.wake_relay()
+        return found
+
+    async def _run_sweeper(self, sweeper: Sweeper) -> None:
         while True:
-            started = time.perf_counter()
             try:
-                found = await sweeper.run(self, self.clock())
+                await self._sweep_once(sweeper)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("sweeper failed", extra={"sweeper": sweeper.name})
-            else:
-                self.metrics.sweeper_findings.labels(*labels).inc(found)
-                self.metrics.sweeper_last_run.labels(*labels).set(time.time())
-                self.metrics.sweeper_duration.labels(*labels).set(time.perf_counter() - started)
-                if found:
-                    self.wake_relay()
             await asyncio.sleep(sweeper.interval_s)
 
     async def _sample_metrics(self) -> None:

@@ -18,7 +18,7 @@ from shared.http import RuntimeDep, create_app
 from shared.messaging.consumer import BatchHandler
 from shared.messaging.outbox import enqueue_events
 from shared.messaging.records import Inbound, Rejection
-from shared.runtime import ServiceRuntime, ServiceSpec
+from shared.runtime import ServiceRuntime, ServiceSpec, Sweeper
 from shared.security import ClinicActor
 from shared.settings import ServiceSettings
 from shared.topics import Stream
@@ -99,6 +99,13 @@ def _crash_if_flagged(settings: ProbeSettings) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+async def tick(runtime: ServiceRuntime, now: datetime) -> int:
+    """A sweeper that records the time it was given."""
+    async with runtime.pool.acquire() as conn:
+        await conn.execute("insert into ticks (at) values ($1)", now)
+    return 1
+
+
 def build_app(settings: ProbeSettings) -> FastAPI:
     """The probe as a FastAPI app."""
     spec = ServiceSpec(
@@ -107,5 +114,6 @@ def build_app(settings: ProbeSettings) -> FastAPI:
         consumes=(Stream.DOSES,),
         handler=effect_recorder,
         after_commit=(lambda: _crash_if_flagged(settings),),
+        sweepers=(Sweeper(name="tick", interval_s=3600, run=tick),),
     )
     return create_app(spec, routers=[router], title="probe", description="test probe")

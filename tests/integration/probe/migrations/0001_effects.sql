@@ -4,3 +4,8 @@ create table effects (
     patient_id        text not null,
     administration_id text not null
 );
+
+create table ticks (
+    id bigserial primary key,
+    at timestamptz not null
+);
