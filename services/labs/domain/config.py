@@ -251,14 +251,14 @@ class LabsConfig(_Config):
         ranges = [self.default_ranges, *self.laboratory_ranges.values()]
         for by_analyte in ranges:
             for analyte, setting in by_analyte.items():
-                self.to_canonical(analyte, 1.0, setting.unit)
+                self.to_canonical(analyte, 1.0, unit=setting.unit)
         for name, analyte in _THRESHOLD_ANALYTES.items():
             unit = getattr(self.thresholds, name).unit
             if unit != ANALYTES[analyte].canonical_unit:
                 raise ValueError(f"thresholds.{name} must be in {ANALYTES[analyte].canonical_unit}")
         return self
 
-    def to_canonical(self, analyte: Analyte, value: float, unit: str) -> float:
+    def to_canonical(self, analyte: Analyte, value: float, *, unit: str) -> float:
         """``value`` in ``unit`` expressed in the analyte's canonical unit."""
         return convert(
             value,
@@ -269,7 +269,7 @@ class LabsConfig(_Config):
             valence=self.chemistry.valence_of(analyte),
         )
 
-    def from_canonical(self, analyte: Analyte, value: float, unit: str) -> float:
+    def from_canonical(self, analyte: Analyte, value: float, *, unit: str) -> float:
         """``value`` in the analyte's canonical unit expressed in ``unit``."""
         return convert(
             value,

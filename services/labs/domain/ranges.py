@@ -58,8 +58,8 @@ def resolve_reference_range(
     canonical = ANALYTES[analyte].canonical_unit
     if own_low is not None or own_high is not None:
         return ReferenceRange(
-            low=_convert(config, analyte, own_low, own_unit),
-            high=_convert(config, analyte, own_high, own_unit),
+            low=_convert(own_low, analyte=analyte, unit=own_unit, config=config),
+            high=_convert(own_high, analyte=analyte, unit=own_unit, config=config),
             unit=canonical,
             origin=RangeOrigin.RESULT,
             source="reported with the result",
@@ -67,10 +67,12 @@ def resolve_reference_range(
     if lab_id is not None:
         setting = config.laboratory_ranges.get(lab_id, {}).get(analyte)
         if setting is not None:
-            return _from_setting(config, analyte, setting, RangeOrigin.LABORATORY)
+            return _from_setting(
+                setting, analyte=analyte, origin=RangeOrigin.LABORATORY, config=config
+            )
     setting = config.default_ranges.get(analyte)
     if setting is not None:
-        return _from_setting(config, analyte, setting, RangeOrigin.DEFAULT)
+        return _from_setting(setting, analyte=analyte, origin=RangeOrigin.DEFAULT, config=config)
     return None
 
 
@@ -86,16 +88,18 @@ def interpret(value: float, reference: ReferenceRange | None) -> Interpretation 
 
 
 def _from_setting(
-    config: LabsConfig, analyte: Analyte, setting: RangeSetting, origin: RangeOrigin
+    setting: RangeSetting, *, analyte: Analyte, origin: RangeOrigin, config: LabsConfig
 ) -> ReferenceRange:
     return ReferenceRange(
-        low=_convert(config, analyte, setting.low, setting.unit),
-        high=_convert(config, analyte, setting.high, setting.unit),
+        low=_convert(setting.low, analyte=analyte, unit=setting.unit, config=config),
+        high=_convert(setting.high, analyte=analyte, unit=setting.unit, config=config),
         unit=ANALYTES[analyte].canonical_unit,
         origin=origin,
         source=setting.source,
     )
 
 
-def _convert(config: LabsConfig, analyte: Analyte, value: float | None, unit: str) -> float | None:
-    return None if value is None else config.to_canonical(analyte, value, unit)
+def _convert(
+    value: float | None, *, analyte: Analyte, unit: str, config: LabsConfig
+) -> float | None:
+    return None if value is None else config.to_canonical(analyte, value, unit=unit)

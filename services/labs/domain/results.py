@@ -133,7 +133,7 @@ def normalise_result(event: LabResulted, *, config: LabsConfig) -> LabReport:
     if entry is None:
         return original
     try:
-        value = config.to_canonical(entry.analyte, event.value, event.unit)
+        value = config.to_canonical(entry.analyte, event.value, unit=event.unit)
         reference = resolve_reference_range(
             entry.analyte,
             lab_id=event.lab_id,

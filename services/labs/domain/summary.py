@@ -92,12 +92,12 @@ def timeline_view(
     *, timeline: LabTimeline, context: TreatmentContext | None
 ) -> tuple[TimelineEntry, ...]:
     """Every report, newest observation last, with its state and (with a plan) treatment day."""
-    entries = [_entry(report, timeline, context) for report in timeline.reports]
+    entries = [_entry(report, timeline=timeline, context=context) for report in timeline.reports]
     return tuple(sorted(entries, key=lambda e: (e.observed_at, e.source, e.result_id)))
 
 
 def _entry(
-    report: LabReport, timeline: LabTimeline, context: TreatmentContext | None
+    report: LabReport, *, timeline: LabTimeline, context: TreatmentContext | None
 ) -> TimelineEntry:
     if timeline.latest_version(report.key) is not report:
         state = EntryState.SUPERSEDED

@@ -1,10 +1,13 @@
 """A patient's lab timeline: every report kept, and the effective results evaluation works on.
 
-Versions of one result (same ``source`` and ``result_id``) are ordered by when they were
-reported (the event's ``occurred_at``), then by status (a cancellation outranks a correction,
-which outranks the original), then by event id, so the effective version does not depend on
-the order in which Kafka delivered them. The latest version is effective; a cancelled latest
-version removes the result from evaluation. Nothing is ever deleted: the API shows all versions.
+Versions of one result (same ``source`` and ``result_id``) are ordered so that the effective
+version does not depend on the order in which Kafka delivered them: a ``final`` report never
+supersedes an amended, corrected or cancelled one (a late or re-sent original); otherwise the
+later reported (event ``occurred_at``) wins, then the higher status (cancellation > correction
+or amendment > original), then the event id. The latest version is effective; a cancelled
+latest version removes the result from evaluation. A re-sent report repeating the effective
+version's status and facts under a new event id is a duplicate. Nothing else is ever dropped:
+the API shows all versions.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ class RecordOutcome(StrEnum):
 
 
 def _version_order(report: LabReport) -> tuple[object, ...]:
-    return (report.reported_at, _STATUS_RANK[report.status], str(report.event_id))
+    revised = report.status != "final"
+    return (revised, report.reported_at, _STATUS_RANK[report.status], str(report.event_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +93,14 @@ class Recorded:
 
 def record_report(timeline: LabTimeline, report: LabReport) -> Recorded:
     """Add a report (idempotent on event id); say whether the evaluated results changed."""
-    if any(existing.event_id == report.event_id for existing in timeline.reports):
-        return Recorded(timeline, RecordOutcome.DUPLICATE, evaluation_changed=False)
     previous = timeline.latest_version(report.key)
+    resent = (
+        previous is not None
+        and previous.status == report.status
+        and previous.fingerprint == report.fingerprint
+    )
+    if resent or any(existing.event_id == report.event_id for existing in timeline.reports):
+        return Recorded(timeline, RecordOutcome.DUPLICATE, evaluation_changed=False)
     grown = LabTimeline((*timeline.reports, report))
     if grown.latest_version(report.key) is not report:
         return Recorded(grown, RecordOutcome.STALE, evaluation_changed=False)

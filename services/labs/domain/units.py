@@ -53,6 +53,8 @@ def clean_unit_spelling(unit: str) -> str:
     text = unit.strip().replace(" ", "")
     for micro in ("\u00b5", "\u03bc", "mc"):
         text = text.replace(micro, "u")
+    # UCUM curly-brace annotations ({RBCs}) are unity and carry no dimension.
+    text = re.sub(r"\{[^}]*\}", "", text)
     text = text.replace("[", "").replace("]", "").lower()
     text = text.replace("\u00d7", "x").replace("^", "*")
     text = re.sub(r"x?10[*e](\d+)", r"10*\1", text)
@@ -62,7 +64,7 @@ def clean_unit_spelling(unit: str) -> str:
 def parse_unit(unit: str) -> ParsedUnit:
     """Parse a UCUM-like unit string, or raise NormalisationError."""
     text = clean_unit_spelling(unit)
-    if text == "%":
+    if text in ("%", "/100"):
         return ParsedUnit(Dimension.FRACTION, -2)
     if text in _ENTITIC_VOLUME:
         return ParsedUnit(Dimension.ENTITIC_VOLUME, _ENTITIC_VOLUME[text])
@@ -110,8 +112,20 @@ def convert(
     # Into mol/L (or stay in the source dimension when both sides share it).
     factor = 1.0
     if source.dimension != target.dimension:
-        factor = _to_substance(source.dimension, analyte, from_unit, molar_mass_g_per_mol, valence)
-        factor /= _to_substance(target.dimension, analyte, to_unit, molar_mass_g_per_mol, valence)
+        factor = _to_substance(
+            source.dimension,
+            analyte=analyte,
+            unit=from_unit,
+            molar_mass_g_per_mol=molar_mass_g_per_mol,
+            valence=valence,
+        )
+        factor /= _to_substance(
+            target.dimension,
+            analyte=analyte,
+            unit=to_unit,
+            molar_mass_g_per_mol=molar_mass_g_per_mol,
+            valence=valence,
+        )
     scaled = value * factor * 10.0 ** (source.exponent - target.exponent)
     return round_significant(scaled)
 
@@ -130,6 +144,7 @@ def _accepted(analyte: Analyte, unit: str) -> ParsedUnit:
 
 def _to_substance(
     dimension: Dimension,
+    *,
     analyte: Analyte,
     unit: str,
     molar_mass_g_per_mol: float | None,

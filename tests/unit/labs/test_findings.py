@@ -171,3 +171,13 @@ def test_flag_ids_differ_between_patients():
     patient = Patient()
     (finding,) = patient.receive(lab(HB, 100, "g/L", day=60)).raised
     assert flag_id_of(finding, patient_id="a") != flag_id_of(finding, patient_id="b")
+
+
+def test_finding_survives_a_json_round_trip_with_its_keys():
+    patient = Patient()
+    (finding,) = patient.receive(lab(HB, 100, "g/L", day=60)).raised
+    stored = finding.model_dump_json()
+    restored = type(finding).model_validate_json(stored)
+    assert restored == finding
+    assert restored.dedupe_key == finding.dedupe_key
+    assert '"dedupe_key"' in stored

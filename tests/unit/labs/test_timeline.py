@@ -119,3 +119,32 @@ def test_cancellation_reported_at_the_same_instant_outranks_an_amendment():
     )
     for order in ((amended, cancelled), (cancelled, amended)):
         assert timeline(*order).measurements() == ()
+
+
+def test_resent_result_under_a_new_event_id_is_a_duplicate():
+    original = lab_event(HB, 100, "g/L", day=60, result_id="r1")
+    resent = lab_event(HB, 100, "g/L", day=60, result_id="r1", reported_after_hours=12)
+    assert original.event_id != resent.event_id
+    current, outcomes = record_all(original, resent)
+    assert outcomes[1] == (RecordOutcome.DUPLICATE, False)
+    assert len(current.reports) == 1
+
+
+def test_original_re_sent_after_an_amendment_does_not_revert_it():
+    original = lab_event(HB, 100, "g/L", day=60, result_id="r1")
+    amended = lab_event(
+        HB, 130, "g/L", day=60, result_id="r1", status="amended", reported_after_hours=20
+    )
+    resent = lab_event(HB, 100, "g/L", day=60, result_id="r1", reported_after_hours=40)
+    current, outcomes = record_all(original, amended, resent)
+    assert outcomes[2] == (RecordOutcome.STALE, False)
+    assert [m.value for m in current.measurements()] == [130]
+
+
+def test_a_later_final_with_new_values_replaces_an_earlier_final():
+    current, outcomes = record_all(
+        lab_event(HB, 100, "g/L", day=60, result_id="r1"),
+        lab_event(HB, 104, "g/L", day=60, result_id="r1", reported_after_hours=20),
+    )
+    assert outcomes[1] == (RecordOutcome.SUPERSEDED, True)
+    assert [m.value for m in current.measurements()] == [104]

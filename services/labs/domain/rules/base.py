@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from services.labs.domain.catalogue import Analyte
 from services.labs.domain.config import LabsConfig, Setting
@@ -56,6 +56,7 @@ class Finding(BaseModel):
     episode_start: datetime
     evidence_refs: tuple[EvidenceRef, ...]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def dedupe_key(self) -> str:
         """Rule id plus a digest of the evidence result versions: same evidence, same key."""
@@ -65,6 +66,7 @@ class Finding(BaseModel):
         digest = hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:32]
         return f"{self.rule_id}:{digest}"
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def episode_key(self) -> str:
         """Rule id plus the instant the episode began: later evidence of it is not a new flag."""

@@ -57,7 +57,7 @@ COEXISTING_INFO = RuleInfo(
 
 
 def _recovery_results(
-    course: TreatmentCourse, config: LabsConfig, analyte: Analyte
+    analyte: Analyte, *, course: TreatmentCourse, config: LabsConfig
 ) -> list[Measurement]:
     """On-treatment results from the recovery day on that are not relapses on maintenance."""
     return [
@@ -100,7 +100,7 @@ def evaluate_haemoglobin(course: TreatmentCourse, config: LabsConfig) -> list[Fi
         )
 
     return first_of_each_episode(
-        snapshots(_recovery_results(course, config, Analyte.HAEMOGLOBIN)), assess
+        snapshots(_recovery_results(Analyte.HAEMOGLOBIN, course=course, config=config)), assess
     )
 
 
@@ -129,15 +129,17 @@ def evaluate_macrocytosis(course: TreatmentCourse, config: LabsConfig) -> list[F
             ),
         )
 
-    return first_of_each_episode(snapshots(_recovery_results(course, config, Analyte.MCV)), assess)
+    return first_of_each_episode(
+        snapshots(_recovery_results(Analyte.MCV, course=course, config=config)), assess
+    )
 
 
 def evaluate_coexisting_causes(course: TreatmentCourse, config: LabsConfig) -> list[Finding]:
     """One finding per episode of normal B12 with Hb or MCV not recovering."""
     settings = config.coexisting_causes
     relevant = [
-        *_recovery_results(course, config, Analyte.HAEMOGLOBIN),
-        *_recovery_results(course, config, Analyte.MCV),
+        *_recovery_results(Analyte.HAEMOGLOBIN, course=course, config=config),
+        *_recovery_results(Analyte.MCV, course=course, config=config),
         *course.on_treatment(Analyte.B12),
     ]
 
