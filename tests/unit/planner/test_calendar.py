@@ -66,3 +66,11 @@ def test_a_clinic_open_on_saturdays_gets_saturday_doses():
     plan = plan_for("seed-confirmed-not-severe", context=context_with(weekdays=range(6)))
     assert d("2026-06-26") in due_dates(plan)
     assert d("2026-04-25") in due_dates(plan)  # 26 Apr is a Sunday: back to Saturday 25 Apr
+
+
+def test_three_times_a_week_never_gives_four_doses_in_a_week_on_a_seven_day_clinic():
+    # Mon 5, Wed 7, Fri 9; Sun 11 would be a fourth dose that week, so Mon 12 opens the next.
+    plan = plan_for("uk-hydroxocobalamin-no-neuro", context=context_with(weekdays=range(7)))
+    assert plan.dose_dates_in(0) == dates(
+        "2026-01-05", "2026-01-07", "2026-01-09", "2026-01-12", "2026-01-14", "2026-01-16"
+    )

@@ -6,6 +6,7 @@ Calendars have at least three working weekdays and at most one closure per week,
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
@@ -25,7 +26,7 @@ from services.planner.domain import (
     extend_horizon,
 )
 from services.planner.domain.calendar import week_start
-from services.planner.domain.protocols import DoseCount
+from services.planner.domain.protocols import DoseCount, TimesPerWeek
 from services.planner.domain.schedule import lands_on_working_days
 from shared.contracts import Indication, Phase, Severity
 from tests.unit.planner.builders import (
@@ -124,6 +125,15 @@ def test_injections_land_on_working_days_where_the_rule_says_so(case: Case):
 def test_no_injection_gap_exceeds_the_spacing_cap(case: Case):
     if case.protocol.injected:
         assert max(_gaps(_dates(case.plan)), default=0) <= CAP_DAYS
+
+
+@PROPERTY_SETTINGS
+@given(cases())
+def test_n_times_a_week_means_at_most_n_doses_in_any_monday_to_sunday_week(case: Case):
+    for index, phase in enumerate(case.plan.phases):
+        if isinstance(phase.frequency, TimesPerWeek):
+            weeks = Counter(week_start(day) for day in case.plan.dose_dates_in(index))
+            assert max(weeks.values()) <= phase.frequency.times
 
 
 @PROPERTY_SETTINGS
