@@ -73,6 +73,9 @@ class Finding(BaseModel):
         return f"{self.rule_id}@{self.episode_start.isoformat()}"
 
 
+DAYS_PER_WEEK = 7
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RuleInfo:
     """A rule's identity as shown in every flag and by GET /rules."""

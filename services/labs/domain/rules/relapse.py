@@ -8,6 +8,7 @@ from services.labs.domain.config import LabsConfig, Setting
 from services.labs.domain.course import TreatmentCourse
 from services.labs.domain.results import Measurement
 from services.labs.domain.rules.base import (
+    DAYS_PER_WEEK,
     Cited,
     Finding,
     Rule,
@@ -37,8 +38,6 @@ INFO = RuleInfo(
     " threshold or MMA above its threshold again after an on-treatment result was normal;"
     " suggests a shorter maintenance interval.",
 )
-
-DAYS_PER_WEEK = 7
 
 
 def shorter_interval(current_weeks: int | None, *, config: LabsConfig) -> int | None:
