@@ -1,5 +1,5 @@
-"""Haematological recovery at 8 weeks: HAEMOGLOBIN_NOT_RECOVERING, MACROCYTOSIS_PERSISTING and,
-when B12 itself is normal, CHECK_COEXISTING_CAUSES."""
+"""Haematological recovery (default from 8 weeks): HAEMOGLOBIN_NOT_RECOVERING,
+MACROCYTOSIS_PERSISTING and, when B12 itself is normal, CHECK_COEXISTING_CAUSES."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from services.labs.domain.config import LabsConfig, Setting
 from services.labs.domain.course import TreatmentCourse
 from services.labs.domain.results import Measurement
 from services.labs.domain.rules.base import (
+    DAYS_PER_WEEK,
     Cited,
     Finding,
     Rule,
@@ -36,23 +37,23 @@ HAEMOGLOBIN_INFO = RuleInfo(
     version=1,
     reason=FlagReason.HAEMOGLOBIN_NOT_RECOVERING,
     severity="warning",
-    summary="At 8 weeks or later Hb still below the anaemia threshold, or an anaemic baseline"
-    " not risen from.",
+    summary="From the recovery day (default 8 weeks) Hb still below the anaemia threshold, or an"
+    " anaemic baseline not risen from.",
 )
 MACROCYTOSIS_INFO = RuleInfo(
     rule_id="labs.macrocytosis_persisting",
     version=1,
     reason=FlagReason.MACROCYTOSIS_PERSISTING,
     severity="warning",
-    summary="At 8 weeks or later MCV still above the macrocytosis threshold.",
+    summary="From the recovery day (default 8 weeks) MCV still above the macrocytosis threshold.",
 )
 COEXISTING_INFO = RuleInfo(
     rule_id="labs.check_coexisting_causes",
     version=1,
     reason=FlagReason.CHECK_COEXISTING_CAUSES,
     severity="info",
-    summary="B12 normal on treatment but Hb or MCV not recovering at 8 weeks or later:"
-    " suggests folate, ferritin and TSH.",
+    summary="B12 normal on treatment but Hb or MCV not recovering from the recovery day"
+    " (default 8 weeks): suggests folate, ferritin and TSH.",
 )
 
 
@@ -80,7 +81,7 @@ def evaluate_haemoglobin(course: TreatmentCourse, config: LabsConfig) -> list[Fi
         cited = [Cited(result, "haemoglobin")]
         if baseline is not None:
             cited.append(Cited(baseline, "baseline haemoglobin", baseline=True))
-        weeks = course.day_of(result) // 7
+        weeks = course.day_of(result) // DAYS_PER_WEEK
         return build_finding(
             HAEMOGLOBIN_INFO,
             course=course,
@@ -111,7 +112,7 @@ def evaluate_macrocytosis(course: TreatmentCourse, config: LabsConfig) -> list[F
         result = state.latest[Analyte.MCV]
         if not macrocytic(result, config):
             return None
-        weeks = course.day_of(result) // 7
+        weeks = course.day_of(result) // DAYS_PER_WEEK
         return build_finding(
             MACROCYTOSIS_INFO,
             course=course,

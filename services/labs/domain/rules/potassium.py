@@ -27,7 +27,8 @@ INFO = RuleInfo(
     version=1,
     reason=FlagReason.HYPOKALAEMIA,
     severity="urgent",
-    summary="Potassium below the low threshold in the first 7 days of treatment (days 0-6).",
+    summary="Potassium below the low threshold in the first days of treatment (default 7: days"
+    " 0-6).",
 )
 
 

@@ -27,8 +27,8 @@ INFO = RuleInfo(
     version=1,
     reason=FlagReason.NO_RETICULOCYTE_RESPONSE,
     severity="warning",
-    summary="A reticulocyte result on treatment days 5-14 not above baseline (or, without a"
-    " baseline, not above its reference range).",
+    summary="A reticulocyte result in the response window (default treatment days 5-14) not"
+    " above baseline (or, without a baseline, not above its reference range).",
 )
 
 _RETICULOCYTES = (Analyte.RETICULOCYTES_PERCENT, Analyte.RETICULOCYTES_ABSOLUTE)
