@@ -1,0 +1,1 @@
+"""Integration tests of the notifier against the real Kafka broker and Postgres."""
