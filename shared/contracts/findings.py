@@ -49,11 +49,14 @@ class EvidenceItem(Contract):
     kind: Literal["lab_result", "baseline", "scheduled_dose", "administration", "measure"]
     label: Annotated[str, StringConstraints(max_length=64)]
     ref: ExternalId | None = Field(default=None, description="result_id, dose_id or similar")
+    source: str | None = Field(default=None, description="the system that issued ``ref``")
     code: LoincCode | None = None
     value: float | None = None
     unit: str | None = None
     on: date | None = None
     at: datetime | None = None
+    original_value: float | None = Field(default=None, description="as the laboratory sent it")
+    original_unit: str | None = None
 
 
 class Threshold(Contract):
@@ -115,3 +118,6 @@ class ResponseFlagged(Event):
     suggested_action: SuggestedAction | None = None
     rule_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     rule_version: int = Field(ge=1)
+    supersedes_flag_id: UUID | None = Field(
+        default=None, description="an earlier flag this one replaces (its evidence was amended)"
+    )
