@@ -52,13 +52,17 @@ def apply_adjustment(
             f"effective_from {effective_from} is before the plan's start_date {plan.start_date}"
         )
     if isinstance(change, ChangeMaintenanceInterval):
-        updated = _change_maintenance_interval(plan, change, effective_from, context)
+        updated = _change_maintenance_interval(
+            plan, change, effective_from=effective_from, context=context
+        )
     elif isinstance(change, EndLoading):
-        updated = _end_loading(plan, effective_from, context)
+        updated = _end_loading(plan, effective_from=effective_from, context=context)
     elif isinstance(change, ChangeLoadingLength):
-        updated = _change_loading_length(plan, change, effective_from, context)
+        updated = _change_loading_length(
+            plan, change, effective_from=effective_from, context=context
+        )
     else:
-        updated = _add_checks(plan, change, effective_from, context)
+        updated = _add_checks(plan, change, effective_from=effective_from, context=context)
     revision = plan.revision + 1
     updated = updated.model_copy(
         update={
@@ -78,7 +82,7 @@ def apply_adjustment(
 
 
 def _change_maintenance_interval(
-    plan: Plan, change: ChangeMaintenanceInterval, effective_from: date, context: PlanningContext
+    plan: Plan, change: ChangeMaintenanceInterval, *, effective_from: date, context: PlanningContext
 ) -> Plan:
     check_maintenance_interval_weeks(change.interval_weeks, context.rules.bounds)
     index = _last_maintenance_index(plan)
@@ -128,7 +132,7 @@ def _change_maintenance_interval(
     )
 
 
-def _end_loading(plan: Plan, effective_from: date, context: PlanningContext) -> Plan:
+def _end_loading(plan: Plan, *, effective_from: date, context: PlanningContext) -> Plan:
     index = _loading_index(plan)
     loading = plan.phases[index]
     last_day = effective_from - _ONE_DAY
@@ -163,7 +167,7 @@ def _end_loading(plan: Plan, effective_from: date, context: PlanningContext) -> 
 
 
 def _change_loading_length(
-    plan: Plan, change: ChangeLoadingLength, effective_from: date, context: PlanningContext
+    plan: Plan, change: ChangeLoadingLength, *, effective_from: date, context: PlanningContext
 ) -> Plan:
     check_loading_weeks(change.weeks, context.rules.bounds)
     index = _loading_index(plan)
@@ -208,7 +212,7 @@ def _change_loading_length(
 
 
 def _add_checks(
-    plan: Plan, change: AddChecks, effective_from: date, context: PlanningContext
+    plan: Plan, change: AddChecks, *, effective_from: date, context: PlanningContext
 ) -> Plan:
     check = added_check(
         plan_id=plan.plan_id,

@@ -55,7 +55,7 @@ def build_plan(
         for phase in protocol.phases
     ]
     # A plan taken over from elsewhere may start in the past: its horizon still runs from today.
-    until = add_months(max(request.start_date, today), rules.horizon.horizon_months)
+    until = add_months(max(request.start_date, today), rules.schedule.horizon_months)
     phases, placed = schedule_phases(
         templates,
         first_index=0,

@@ -24,7 +24,9 @@ class _Rules(BaseModel):
 class SafetyBounds(_Rules):
     """Limits on clinician overrides; a value outside them is refused with the bound's name."""
 
-    maintenance_interval_weeks_min: int = Field(default=1, ge=1)
+    maintenance_interval_weeks_min: int = Field(
+        default=1, ge=1, description="Engineering default: no source sets a shortest interval"
+    )
     maintenance_interval_weeks_max: int = Field(
         default=12,
         ge=1,
@@ -54,8 +56,8 @@ class SafetyBounds(_Rules):
         return self.maintenance_interval_weeks_max * 7
 
 
-class HorizonRules(_Rules):
-    """How far ahead open-ended (lifelong) schedules are listed, and when they roll forward."""
+class ScheduleRules(_Rules):
+    """Review of until-review phases; how far ahead open-ended schedules are listed and rolled."""
 
     horizon_months: int = Field(default=12, ge=1, le=60)
     extend_when_days_left: int = Field(
@@ -105,6 +107,7 @@ class MonitoringRules(_Rules):
         loinc_codes=("718-7", "787-2", "4679-7"),
         target_day=56,
         earliest_day=56,
+        # Engineering default: a week's leeway to find a working day; the source says "at 8 weeks".
         latest_day=63,
         source="Lothian",
     )
@@ -159,7 +162,7 @@ class PlannerRules(_Rules):
     """Every parameter the planner's domain uses; built once in the composition root."""
 
     bounds: SafetyBounds = SafetyBounds()
-    horizon: HorizonRules = HorizonRules()
+    schedule: ScheduleRules = ScheduleRules()
     monitoring: MonitoringRules = MonitoringRules()
     selection: SelectionRules = SelectionRules()
     default_timezone: str = "Europe/London"

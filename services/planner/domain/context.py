@@ -26,5 +26,5 @@ class PlanningContext:
             calendar=self.calendar,
             spacing_cap_days=self.rules.bounds.spacing_cap_days,
             until=until,
-            default_review_after=Period(count=self.rules.horizon.review_after_weeks, unit="weeks"),
+            default_review_after=Period(count=self.rules.schedule.review_after_weeks, unit="weeks"),
         )

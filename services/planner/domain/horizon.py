@@ -22,7 +22,7 @@ def needs_extension(plan: Plan, *, today: date, context: PlanningContext) -> boo
     if plan.horizon_until is None:
         return False
     days_left = (plan.horizon_until - today).days
-    return days_left < context.rules.horizon.extend_when_days_left
+    return days_left < context.rules.schedule.extend_when_days_left
 
 
 def extend_horizon(plan: Plan, *, today: date, context: PlanningContext) -> Adjustment | None:
@@ -31,7 +31,7 @@ def extend_horizon(plan: Plan, *, today: date, context: PlanningContext) -> Adju
         return None
     old_horizon = plan.horizon_until
     new_horizon = max(
-        add_months(today, context.rules.horizon.horizon_months), old_horizon + timedelta(days=1)
+        add_months(today, context.rules.schedule.horizon_months), old_horizon + timedelta(days=1)
     )
     index = len(plan.phases) - 1
     phase = plan.phases[index]

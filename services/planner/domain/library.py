@@ -94,8 +94,8 @@ def parse_protocol_library(
                 f"{name}: a file holding {protocol.id} v{protocol.version} "
                 f"must be named {expected_name}"
             )
-        _check_sources(name, protocol, sources)
-        _check_spacing_cap(name, protocol, bounds)
+        _check_sources(name, protocol, sources=sources)
+        _check_spacing_cap(name, protocol, bounds=bounds)
         protocols.append(protocol)
     return ProtocolLibrary(protocols, sources=sources)
 
@@ -127,7 +127,7 @@ def list_protocols(
     ]
 
 
-def _check_sources(name: str, protocol: Protocol, sources: Mapping[str, str]) -> None:
+def _check_sources(name: str, protocol: Protocol, *, sources: Mapping[str, str]) -> None:
     unknown = sorted(set(protocol.sources) - set(sources))
     if unknown:
         raise ProtocolDataError(
@@ -135,7 +135,7 @@ def _check_sources(name: str, protocol: Protocol, sources: Mapping[str, str]) ->
         )
 
 
-def _check_spacing_cap(name: str, protocol: Protocol, bounds: SafetyBounds) -> None:
+def _check_spacing_cap(name: str, protocol: Protocol, *, bounds: SafetyBounds) -> None:
     # Why at load time: a regimen that cannot respect the cap must never reach a patient's plan.
     if not protocol.injected:
         return
