@@ -70,6 +70,13 @@ class ScheduleRules(_Rules):
         "[BNF-f][Scot]",
     )
 
+    @model_validator(mode="after")
+    def _extension_adds_doses(self) -> ScheduleRules:
+        # Extending must push the horizon past where it stands, or lifelong plans could run dry.
+        if self.extend_when_days_left >= self.horizon_months * 28:
+            raise ValueError("extend_when_days_left must be shorter than the horizon")
+        return self
+
 
 class CheckRule(_Rules):
     """One monitoring step: due on ``target_day`` after the first dose, within a window."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from services.planner.domain import (
     BoundViolationError,
@@ -11,6 +12,7 @@ from services.planner.domain import (
     PlanningContext,
     SafetyBounds,
 )
+from services.planner.domain.config import ScheduleRules
 from tests.unit.planner.builders import CONTEXT, LIBRARY, d, dates, due_dates, plan_for
 
 
@@ -69,3 +71,10 @@ def test_overrides_that_do_not_fit_the_protocol_are_refused():
         plan_for("oral-high-dose-cyanocobalamin", loading_weeks=2)
     with pytest.raises(NotApplicableError, match="no injected maintenance"):
         plan_for("oral-high-dose-cyanocobalamin", maintenance_interval_weeks=4)
+
+
+def test_inconsistent_configuration_is_refused():
+    with pytest.raises(ValidationError, match="loading_weeks_min exceeds its max"):
+        SafetyBounds(loading_weeks_min=5, loading_weeks_max=4)
+    with pytest.raises(ValidationError, match="extend_when_days_left must be shorter"):
+        ScheduleRules(horizon_months=1, extend_when_days_left=40)
