@@ -36,6 +36,9 @@ class PhaseSpec(Contract):
         default=None, ge=1, description="Days between doses; None when given on set weekdays"
     )
     times_per_week: int | None = Field(default=None, ge=1, le=7)
+    interval_months: int | None = Field(
+        default=None, ge=1, description="Calendar months between doses (monthly phases)"
+    )
     starts_on: date
     ends_on: date | None = Field(
         default=None, description="Last day of the phase; None while open-ended (lifelong)"
@@ -63,6 +66,7 @@ class LabCheck(Contract):
     due_on: date
     loinc_codes: list[LoincCode] = Field(default_factory=list)
     purpose: ShortText
+    kind: str | None = Field(default=None, description="e.g. reticulocyte_response, fbc_8_weeks")
 
 
 class PlanCreated(Event):
@@ -86,6 +90,8 @@ class PlanCreated(Event):
     horizon_until: date | None = Field(
         default=None, description="Doses are listed up to this date; lifelong plans roll forward"
     )
+    rationale: list[ShortText] = Field(default_factory=list)
+    recommended_protocol_id: str | None = None
 
     @model_validator(mode="after")
     def _doses_within_plan(self) -> PlanCreated:
@@ -107,6 +113,7 @@ class PlanAdjusted(Event):
     reason: ShortText
     reason_kind: AdjustmentKind = "clinician"
     flag_id: UUID | None = None
+    proposal_id: UUID | None = None
     phases: list[PhaseSpec] = Field(default_factory=list)
     doses: list[ScheduledDose]
     lab_checks: list[LabCheck] = Field(default_factory=list)
