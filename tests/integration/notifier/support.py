@@ -142,7 +142,7 @@ class _Collect:
     def __init__(self, sink: MailSink) -> None:
         self._sink = sink
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self._sink.add(list(envelope.rcpt_tos), envelope.content)
         return "250 Message accepted for delivery"
 
@@ -258,9 +258,7 @@ async def detail(client: httpx.AsyncClient, alert_id: str) -> dict[str, Any]:
     return body
 
 
-async def until(
-    check: Callable[[], Awaitable[Any]], *, what: str, timeout: float = 30.0
-) -> Any:
+async def until(check: Callable[[], Awaitable[Any]], *, what: str, timeout: float = 30.0) -> Any:
     """``eventually`` with a shorter name for the many waits of these tests."""
     return await eventually(check, what=what, timeout=timeout)
 

@@ -67,7 +67,8 @@ async def test_a_flag_becomes_an_alert_delivered_signed_and_by_email(
         [(to, message)] = await until(emails, what="the email")
         assert to == ["nurses@clinic.test"]
         text = message.get_payload()
-        assert alert["alert_id"] in text and "Recheck potassium today." in text
+        assert alert["alert_id"] in text
+        assert "Recheck potassium today." in text
         assert str(EVIDENCE_MARKER) not in text
 
         async def all_sent() -> dict[str, Any] | None:
@@ -78,7 +79,8 @@ async def test_a_flag_becomes_an_alert_delivered_signed_and_by_email(
         done = await until(all_sent, what="every delivery marked sent")
     assert {d["channel"] for d in done["deliveries"]} == {"in_app", "webhook", "email"}
     [hook] = _by_channel(done, "webhook")
-    assert hook["attempts"] == 1 and hook["log"][0]["outcome"] == "sent"
+    assert hook["attempts"] == 1
+    assert hook["log"][0]["outcome"] == "sent"
     assert [h["kind"] for h in done["history"]] == ["opened"]
 
 
@@ -143,7 +145,8 @@ async def test_receiver_down_then_up_gets_the_alert_exactly_once(
             return hook if hook["attempts"] >= 2 and hook["status"] == "pending" else None
 
         hook = await until(failing, what="two failed webhook attempts")
-        assert hook["last_error"] and hook["next_attempt_at"]
+        assert hook["last_error"]
+        assert hook["next_attempt_at"]
         assert [entry["outcome"] for entry in hook["log"]][:2] == ["retry", "retry"]
 
         await down.start()
@@ -188,6 +191,8 @@ async def test_a_delivery_failing_every_attempt_is_dead_and_shown(
             return hook if hook["status"] == "dead" else None
 
         hook = await until(dead, what="the webhook delivery dead")
-    assert hook["attempts"] == 2 and hook["dead_at"] and "HTTP 503" in hook["last_error"]
+    assert hook["attempts"] == 2
+    assert hook["dead_at"]
+    assert "HTTP 503" in hook["last_error"]
     assert [entry["outcome"] for entry in hook["log"]] == ["retry", "dead"]
     assert [r.status for r in receiver.for_patient(patient)] == [503, 503]
