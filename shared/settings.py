@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.security import AuthSettings
 from shared.topics import Topics
 
 Environment = Literal["development", "test", "production"]
+
+LOOPBACK_PEERS = {
+    "planner": "http://127.0.0.1:8001",
+    "adherence": "http://127.0.0.1:8002",
+    "labs": "http://127.0.0.1:8003",
+    "notifier": "http://127.0.0.1:8004",
+}
 
 
 class KafkaSettings(BaseSettings):
@@ -63,6 +70,21 @@ class ServiceSettings(BaseSettings):
     metrics_interval_s: float = Field(default=2.0, gt=0)
     retry_initial_backoff_s: float = Field(default=0.2, gt=0)
     retry_max_backoff_s: float = Field(default=10.0, gt=0)
+    # One variable for every service (``DASHBOARD_PEERS='{"planner": "http://..."}'``), not
+    # one per service prefix: the overview page of each service shows the same peers.
+    dashboard_peers: dict[str, str] = Field(
+        default_factory=lambda: dict(LOOPBACK_PEERS),
+        validation_alias=AliasChoices("dashboard_peers", "DASHBOARD_PEERS"),
+        description="Service name -> base URL, for the overview dashboard and CORS",
+    )
+
+    @field_validator("dashboard_peers")
+    @classmethod
+    def _peers_are_base_urls(cls, peers: dict[str, str]) -> dict[str, str]:
+        for name, url in peers.items():
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"dashboard peer {name}: {url!r} is not an http(s) base URL")
+        return {name: url.rstrip("/") for name, url in peers.items()}
 
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> ServiceSettings:
