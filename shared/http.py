@@ -165,6 +165,8 @@ def create_app(
     instrument_app(app)
     app.include_router(_probe_router())
     # These routers import this module's dependencies, hence the late imports.
+    from shared.dashboard.cors import PeerCORS, peer_origins
+    from shared.dashboard.router import router as dashboard_router
     from shared.docs_api import router as docs_router
     from shared.ops_api import control as ops_control
     from shared.ops_api import router as ops_router
@@ -172,8 +174,11 @@ def create_app(
     app.include_router(ops_router)
     app.include_router(ops_control)
     app.include_router(docs_router)
+    app.include_router(dashboard_router)
     for router in routers:
         app.include_router(router)
     _install_error_handlers(app)
     _install_metrics_middleware(app)
+    # The overview page, served by any service, reads the others' probes, metrics and alerts.
+    app.add_middleware(PeerCORS, origins=peer_origins(spec.settings.dashboard_peers))
     return app
