@@ -16,6 +16,7 @@ from services.labs.domain.findings import (
     evidence_still_effective,
     flag_id_of,
     reconcile_findings,
+    replaced_findings,
 )
 from services.labs.domain.ranges import Interpretation, RangeOrigin, ReferenceRange
 from services.labs.domain.results import LabReport, Measurement, ResultKey, normalise_result
@@ -78,6 +79,7 @@ __all__ = [
     "reconcile_findings",
     "record_first_dose",
     "record_report",
+    "replaced_findings",
     "summarise_response",
     "timeline_view",
 ]

@@ -9,7 +9,8 @@ Decisions:
 - An open finding whose evidence was superseded by an amendment, or cancelled, and that the
   current evaluation no longer produces, is withdrawn: the API shows it as withdrawn and no event
   is published (the contract has no withdrawal event; staff see it on the response view). When
-  the amended evidence still meets the rule, the new finding (new key) is raised in its place.
+  the amended evidence still meets the rule, the new finding (new key) is raised in its place,
+  and its flag names the withdrawn one in ``supersedes_flag_id`` (``replaced_findings``).
 - An open finding whose evidence is unchanged stays open even if it is no longer produced (for
   example after a plan adjustment moved a phase boundary): it was true of the facts it cites.
 - A withdrawn finding that holds again with exactly the same evidence is reopened, not re-raised.
@@ -113,6 +114,35 @@ def reconcile_findings(
     )
 
 
+def replaced_findings(reconciliation: Reconciliation) -> dict[str, Finding]:
+    """For each raised finding that takes the place of one withdrawn, the one it replaces.
+
+    A raised finding replaces a withdrawn one of the same rule that cites a version of one of
+    the same results: the amended evidence still meets the rule (its flag names the earlier
+    flag as ``supersedes_flag_id``). Keys are the raised findings' dedupe keys.
+    """
+    replaced: dict[str, Finding] = {}
+    available = list(reconciliation.withdrawn)
+    for finding in reconciliation.raised:
+        results = _result_keys(finding)
+        match = next(
+            (
+                old
+                for old in available
+                if old.rule_id == finding.rule_id and results & _result_keys(old)
+            ),
+            None,
+        )
+        if match is not None:
+            replaced[finding.dedupe_key] = match
+            available.remove(match)
+    return replaced
+
+
+def _result_keys(finding: Finding) -> set[ResultKey]:
+    return {ResultKey(ref.source, ref.result_id) for ref in finding.evidence_refs}
+
+
 def flag_id_of(finding: Finding, *, patient_id: str) -> UUID:
     """The flag id of a finding: derived, so a republished flag keeps its id."""
     return uuid5(FLAG_NAMESPACE, f"{patient_id}|{finding.dedupe_key}")
@@ -126,6 +156,7 @@ def build_flag(
     source: str,
     occurred_at: datetime,
     correlation_id: str | None = None,
+    supersedes_flag_id: UUID | None = None,
 ) -> ResponseFlagged:
     """The ResponseFlagged event announcing a raised finding (event id derived from the flag)."""
     flag_id = flag_id_of(finding, patient_id=patient_id)
@@ -145,4 +176,5 @@ def build_flag(
         suggested_action=finding.suggested_action,
         rule_id=finding.rule_id,
         rule_version=finding.rule_version,
+        supersedes_flag_id=supersedes_flag_id,
     )

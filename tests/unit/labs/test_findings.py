@@ -14,6 +14,7 @@ from services.labs.domain import (
     flag_id_of,
     reconcile_findings,
     record_report,
+    replaced_findings,
 )
 from shared.contracts import Phase, ResponseFlagged, decode_event
 
@@ -181,3 +182,46 @@ def test_finding_survives_a_json_round_trip_with_its_keys():
     assert restored == finding
     assert restored.dedupe_key == finding.dedupe_key
     assert '"dedupe_key"' in stored
+
+
+def test_a_finding_raised_in_place_of_an_amended_one_names_it():
+    patient = Patient()
+    (first,) = patient.receive(lab(HB, 100, "g/L", day=60, result_id="hb")).raised
+    amended = patient.receive(
+        lab(HB, 105, "g/L", day=60, result_id="hb", status="amended", reported_after_hours=48)
+    )
+    (new,) = amended.raised
+    assert replaced_findings(amended) == {new.dedupe_key: first}
+    flag = build_flag(
+        new,
+        patient_id=PATIENT,
+        plan_id=PLAN_ID,
+        source="labs",
+        occurred_at=NOW,
+        supersedes_flag_id=flag_id_of(first, patient_id=PATIENT),
+    )
+    assert flag.supersedes_flag_id == flag_id_of(first, patient_id=PATIENT)
+
+
+def test_a_new_finding_on_other_results_replaces_nothing():
+    patient = Patient()
+    patient.receive(lab(HB, 100, "g/L", day=60, result_id="hb"))
+    corrected = patient.receive(
+        lab(HB, 135, "g/L", day=60, result_id="hb", status="corrected", reported_after_hours=48)
+    )
+    later = patient.receive(lab(HB, 100, "g/L", day=120, result_id="hb-2"))
+    assert replaced_findings(corrected) == {}
+    assert len(later.raised) == 1
+    assert replaced_findings(later) == {}
+
+
+def test_evidence_names_the_issuing_system_and_the_original_report():
+    patient = Patient()
+    event = lab(HB, 10.0, "g/dL", day=60, result_id="hb", source="lab-a")
+    (finding,) = patient.receive(event).raised
+    (item,) = [i for i in finding.evidence.items if i.kind == "lab_result"]
+    assert (item.source, item.ref) == ("lab-a", "hb")
+    assert (item.value, item.unit) == (100, "g/L")
+    assert (item.original_value, item.original_unit) == (10.0, "g/dL")
+    (day,) = [i for i in finding.evidence.items if i.label == "treatment_day"]
+    assert day.source == "lab-a"

@@ -187,6 +187,7 @@ def treatment_day_item(course: TreatmentCourse, measurement: Measurement) -> Evi
         kind="measure",
         label="treatment_day",
         ref=measurement.key.result_id,
+        source=measurement.key.source,
         value=course.day_of(measurement),
         unit="d",
         on=course.context.local_date(measurement.observed_at),
@@ -199,11 +200,15 @@ def _evidence_item(cited: Cited, course: TreatmentCourse) -> EvidenceItem:
         kind="baseline" if cited.baseline else "lab_result",
         label=cited.label,
         ref=m.key.result_id,
+        source=m.key.source,
         code=m.report.code,
         value=m.value,
         unit=m.unit,
         on=course.context.local_date(m.observed_at),
         at=m.observed_at,
+        # Staff compare with the laboratory's own report, which shows the original unit.
+        original_value=m.report.original_value,
+        original_unit=m.report.original_unit,
     )
 
 
