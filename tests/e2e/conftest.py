@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +39,12 @@ async def platform(
 ) -> AsyncIterator[Platform]:
     """Start planner, adherence, labs and notifier; stop them at the end of the session."""
     processes = {}
-    for name in SERVICES:
-        port = free_port()
+    ports = {name: free_port() for name in SERVICES}
+    # Each service's overview dashboard shows the others, wherever this run put them.
+    peers = json.dumps({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
+    for name, port in ports.items():
         env = service_env(name, stack=stack, databases=databases, kafka=kafka_settings,
-                          port=port)
+                          port=port, extra={"DASHBOARD_PEERS": peers})
         processes[name] = ServiceProcess(name, env=env, port=port, log_dir=log_dir).start()
     try:
         await asyncio.gather(*(p.wait_ready() for p in processes.values()))
