@@ -41,13 +41,14 @@ async def act_on_alert(
         except AlertResolvedError as exc:
             raise Conflict(str(exc)) from exc
         if transition.changed:
-            await store.update_alert(
+            if not await store.update_alert(
                 conn,
                 transition.alert,
                 expected_revision=alert.revision,
                 next_escalation_at=next_escalation_at(transition.alert, config=notifier.config),
                 now=now,
-            )
+            ):
+                raise RuntimeError(f"alert {alert_id} changed while locked")
             event = f"alert.{transition.action.kind}"
             message = status_message(transition.alert, event=event, by=transition.action.by)
             await notify(conn, notifier.stream.channel, [message])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from shared.runtime import ServiceRuntime, ServiceSpec
 from shared.topics import Stream
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-STREAM_START_TIMEOUT_S = 30.0
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +38,11 @@ def configuration_problems(settings: NotifierSettings, config: NotifierConfig) -
 
 async def _start_background(runtime: ServiceRuntime) -> None:
     notifier = notifier_runtime(runtime)
-    notifier.spawn(notifier.stream.run(), "alert-stream")
-    # Ready means a new alert reaches live clients: wait until the listener is in place.
-    await asyncio.wait_for(notifier.stream.listening.wait(), STREAM_START_TIMEOUT_S)
     notifier.spawn(run_delivery_worker(notifier), "delivery-worker")
+    notifier.spawn(notifier.stream.run(), "alert-stream")
+    # Ready means a new alert reaches live clients: wait until the listener is in place (it
+    # keeps retrying by itself; until it listens the service reports not ready).
+    await notifier.stream.listening.wait()
     for problem in configuration_problems(notifier.notifier_settings, notifier.config):
         log.warning("notifier configuration incomplete", extra={"problem": problem})
 

@@ -48,6 +48,13 @@ async def insert_deliveries(
         )
         if inserted:
             new.append(delivery)
+            if in_app:
+                await conn.execute(
+                    "insert into delivery_attempts (delivery_id, attempt, at, outcome)"
+                    " values ($1, 1, $2, 'sent')",
+                    delivery.delivery_id,
+                    now,
+                )
     return new
 
 

@@ -58,13 +58,11 @@ async def apply_flag(
         assert existing is not None
         if not await store.insert_occurrence(conn, decision.occurrence):
             return "duplicate_flag"
-        await store.update_alert(
-            conn,
-            alert,
-            expected_revision=existing.revision,
-            next_escalation_at=next_at,
-            now=now,
-        )
+        # The row is locked (FOR UPDATE), so the revision cannot have moved.
+        if not await store.update_alert(
+            conn, alert, expected_revision=existing.revision, next_escalation_at=next_at, now=now
+        ):
+            raise RuntimeError(f"alert {alert.alert_id} changed while locked")
         outcome = "severity_raised" if decision.severity_raised else "occurrence_recorded"
     await store.record_action(
         conn,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import Counter
@@ -12,6 +13,7 @@ from prometheus_client import Counter
 from services.notifier.domain import NotifierConfig
 from services.notifier.settings import NotifierSettings
 from services.notifier.stream import AlertStream, channel_for
+from shared.messaging.deadletter import utcnow
 from shared.runtime import ServiceRuntime, ServiceSpec
 
 
@@ -38,7 +40,12 @@ class NotifierRuntime(ServiceRuntime):
     """Owns what the notifier's handler, sweeper, worker and routes share in one process."""
 
     def __init__(
-        self, spec: ServiceSpec, *, settings: NotifierSettings, config: NotifierConfig
+        self,
+        spec: ServiceSpec,
+        *,
+        settings: NotifierSettings,
+        config: NotifierConfig,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         # Set before the base class subscribes (which builds the handler from this runtime).
         self.notifier_settings = settings
@@ -51,7 +58,7 @@ class NotifierRuntime(ServiceRuntime):
         self.deliveries_due = asyncio.Event()
         # The consumer's commit makes its deliveries visible: the worker can lease them now.
         spec = dataclasses.replace(spec, after_commit=(*spec.after_commit, self.deliveries_due.set))
-        super().__init__(spec)
+        super().__init__(spec, clock=clock)
         self.notifier_metrics = NotifierMetrics(self)
 
     def wake_deliveries(self) -> None:

@@ -58,13 +58,14 @@ async def _escalate(
 ) -> None:
     config = notifier.config
     new = await store.insert_escalation(conn, escalation)
-    await store.update_alert(
+    if not await store.update_alert(
         conn,
         escalation.alert,
         expected_revision=alert.revision,
         next_escalation_at=next_escalation_at(escalation.alert, config=config),
         now=now,
-    )
+    ):
+        raise RuntimeError(f"alert {alert.alert_id} changed while locked")
     if not new:
         # This team's level was already told (the alert moved teams and came back).
         return

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+import asyncpg
 import pytest
 
 from services.notifier.settings import NotifierSettings
-from shared.db.provision import ServiceDatabase
+from shared.db.provision import ServiceDatabase, drop, provision
 from shared.settings import KafkaSettings
-from tests.integration.notifier.support import SECRET, MailSink, WebhookReceiver, routing
+from tests.integration.notifier.builders import SECRET, routing
+from tests.integration.notifier.support import MailSink, WebhookReceiver
 from tests.support.stack import Stack, settings_for
 
 MakeSettings = Callable[..., NotifierSettings]
@@ -35,9 +38,26 @@ def mail() -> Iterator[MailSink]:
 
 
 @pytest.fixture
+async def notifier_db(
+    stack: Stack, run_id: str, databases: dict[str, ServiceDatabase]
+) -> AsyncIterator[ServiceDatabase]:
+    """A schema and role of the test's own, so no test inherits another's pending deliveries."""
+    # ``databases`` first: the run's roles exist and are dropped after ours.
+    name = f"{run_id}_notifier_{uuid.uuid4().hex[:8]}"
+    db = ServiceDatabase(role=name, password=uuid.uuid4().hex, schema=name)
+    admin = await asyncpg.connect(stack.admin_dsn)
+    try:
+        await provision(admin, db)
+        yield db
+        await drop(admin, db)
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
 def make_settings(
     stack: Stack,
-    databases: dict[str, ServiceDatabase],
+    notifier_db: ServiceDatabase,
     kafka_settings: KafkaSettings,
     mail: MailSink,
 ) -> MakeSettings:
@@ -70,7 +90,7 @@ def make_settings(
             NotifierSettings,
             name="notifier",
             stack=stack,
-            databases=databases,
+            databases={"notifier": notifier_db},
             kafka=kafka_settings,
             **values,
         )

@@ -7,7 +7,6 @@ import email
 import json
 import logging
 import threading
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,50 +20,9 @@ from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
 from services.notifier.domain import verify_signature
-from shared.contracts import Evidence, EvidenceItem, FlagReason, ResponseFlagged, Threshold
+from tests.integration.notifier.builders import SECRET
 from tests.support.polling import eventually
 from tests.support.services import free_port
-
-SECRET = "whsec-test-0123456789"
-# A value that must never leave the platform (evidence stays in the API).
-EVIDENCE_MARKER = 2.87654321
-
-
-def response_flagged(
-    patient: str,
-    *,
-    reason: FlagReason = FlagReason.HYPOKALAEMIA,
-    severity: str = "urgent",
-    recommendation: str = "Recheck potassium today.",
-) -> ResponseFlagged:
-    """A new flag (fresh flag and event ids) with evidence that must stay inside."""
-    return ResponseFlagged.model_validate(
-        {
-            "event_id": uuid.uuid4(),
-            "occurred_at": datetime.now(UTC),
-            "patient_id": patient,
-            "source": "labs-test",
-            "flag_id": uuid.uuid4(),
-            "raised_by": "labs",
-            "reason": reason,
-            "severity": severity,
-            "evidence": Evidence(
-                items=[
-                    EvidenceItem(
-                        kind="lab_result",
-                        label="potassium",
-                        code="2823-3",
-                        value=EVIDENCE_MARKER,
-                        unit="mmol/L",
-                    )
-                ],
-                thresholds=[Threshold(name="potassium_low", value=3.5, unit="mmol/L")],
-            ),
-            "recommendation": recommendation,
-            "rule_id": "labs.hypokalaemia",
-            "rule_version": 1,
-        }
-    )
 
 
 @dataclass(frozen=True)
@@ -93,8 +51,8 @@ class WebhookReceiver:
 
     port: int = field(default_factory=free_port)
     received: list[Received] = field(default_factory=list)
-    # Statuses to answer, in order; 200 once they run out.
-    statuses: list[int] = field(default_factory=list)
+    # Patients whose alerts are answered 503, always.
+    failing_for: set[str] = field(default_factory=set)
     _server: asyncio.Server | None = None
 
     def url(self, path: str = "/hooks/nurses") -> str:
@@ -126,7 +84,11 @@ class WebhookReceiver:
                     name, value = line.split(":", 1)
                     headers[name.strip().lower()] = value.strip()
             body = await reader.readexactly(int(headers.get("content-length", "0")))
-            status = self.statuses.pop(0) if self.statuses else 200
+            try:
+                patient = json.loads(body).get("patient_id")
+            except ValueError:
+                patient = None
+            status = 503 if patient in self.failing_for else 200
             self.received.append(Received(path, headers, body, status))
             writer.write(
                 f"HTTP/1.1 {status} Test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
@@ -171,69 +133,6 @@ class MailSink:
     def for_patient(self, patient: str) -> list[tuple[list[str], Message]]:
         with self._lock:
             return [(to, m) for to, m in self._messages if patient in str(m["Subject"])]
-
-
-def routing(
-    receiver: WebhookReceiver, *, escalate_after_s: float = 1800.0, max_attempts: int = 100
-) -> dict[str, Any]:
-    """Default-like routing whose webhooks and mailboxes are the test's receivers."""
-    every = ["in_app", "webhook", "email"]
-    return {
-        "teams": [
-            {
-                "name": "clinic-nurses",
-                "levels": [
-                    {
-                        "name": "clinic-nurses",
-                        "channels": every,
-                        "webhooks": [receiver.url("/hooks/nurses")],
-                        "email_addresses": ["nurses@clinic.test"],
-                    },
-                    {
-                        "name": "clinical-lead",
-                        "channels": every,
-                        "webhooks": [receiver.url("/hooks/lead")],
-                        "email_addresses": ["lead@clinic.test"],
-                    },
-                    {"name": "on-call-haematology", "channels": ["in_app"]},
-                ],
-            },
-            {
-                "name": "clinic-team",
-                "levels": [
-                    {
-                        "name": "clinic-team",
-                        "channels": ["in_app", "email"],
-                        "email_addresses": ["team@clinic.test"],
-                    }
-                ],
-            },
-        ],
-        "rules": [
-            {
-                "name": "urgent",
-                "severity": "urgent",
-                "team": "clinic-nurses",
-                "channels": every,
-                "escalate_after": escalate_after_s,
-            },
-            {
-                "name": "warning",
-                "severity": "warning",
-                "team": "clinic-team",
-                "channels": ["in_app", "email"],
-            },
-            {"name": "info", "severity": "info", "team": "clinic-team", "channels": ["in_app"]},
-        ],
-        # Fast retries so an outage and a recovery fit in a test.
-        "retry": {
-            "first_delay": 0.2,
-            "multiplier": 1.5,
-            "jitter_ratio": 0.2,
-            "max_delay": 1.0,
-            "max_attempts": max_attempts,
-        },
-    }
 
 
 async def alert_of(client: httpx.AsyncClient, patient: str, **filters: str) -> dict[str, Any]:

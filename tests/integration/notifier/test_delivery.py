@@ -8,16 +8,9 @@ from typing import Any
 from services.notifier.app import build_app
 from shared.contracts import FlagReason
 from shared.settings import KafkaSettings
+from tests.integration.notifier.builders import EVIDENCE_MARKER, response_flagged
 from tests.integration.notifier.conftest import MakeSettings
-from tests.integration.notifier.support import (
-    EVIDENCE_MARKER,
-    MailSink,
-    WebhookReceiver,
-    alert_of,
-    detail,
-    response_flagged,
-    until,
-)
+from tests.integration.notifier.support import MailSink, WebhookReceiver, alert_of, detail, until
 from tests.support.factories import patient_id
 from tests.support.kafka import Publisher
 from tests.support.services import running
@@ -178,7 +171,7 @@ async def test_a_delivery_failing_every_attempt_is_dead_and_shown(
     kafka_settings: KafkaSettings,
 ) -> None:
     patient = patient_id()
-    receiver.statuses.extend([503, 503])
+    receiver.failing_for.add(patient)
     async with (
         running(build_app(make_settings(receiver, max_attempts=2))) as client,
         Publisher(kafka_settings.bootstrap_servers) as pub,

@@ -8,15 +8,9 @@ from typing import Any
 from services.notifier.app import build_app
 from services.notifier.sweepers import sweep_escalations
 from shared.settings import KafkaSettings
+from tests.integration.notifier.builders import response_flagged
 from tests.integration.notifier.conftest import MakeSettings
-from tests.integration.notifier.support import (
-    MailSink,
-    WebhookReceiver,
-    alert_of,
-    detail,
-    response_flagged,
-    until,
-)
+from tests.integration.notifier.support import MailSink, WebhookReceiver, alert_of, detail, until
 from tests.support.factories import patient_id
 from tests.support.kafka import Publisher
 from tests.support.services import running

@@ -10,13 +10,9 @@ import httpx
 from services.notifier.app import build_app
 from shared.contracts import FlagReason
 from shared.settings import KafkaSettings
+from tests.integration.notifier.builders import response_flagged
 from tests.integration.notifier.conftest import MakeSettings
-from tests.integration.notifier.support import (
-    WebhookReceiver,
-    response_flagged,
-    serving,
-    sse_events,
-)
+from tests.integration.notifier.support import WebhookReceiver, serving, sse_events
 from tests.support.factories import patient_id
 from tests.support.kafka import Publisher
 from tests.support.services import running
