@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from devstack.platform import service_env as platform_env
 from shared.db.provision import ServiceDatabase
 from shared.settings import KafkaSettings, ServiceSettings
 
@@ -52,17 +53,6 @@ def service_env(
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Environment for ``python -m services.<name>`` pointed at this run's slice of the stack."""
-    prefix = name.upper()
-    db = databases[name]
-    return {
-        f"{prefix}_DATABASE_URL": db.dsn(stack.admin_dsn),
-        f"{prefix}_DB_SCHEMA": db.schema,
-        f"{prefix}_HTTP_PORT": str(port),
-        f"{prefix}_ENVIRONMENT": "test",
-        f"{prefix}_OUTBOX_POLL_INTERVAL_S": "0.1",
-        f"{prefix}_METRICS_INTERVAL_S": "0.5",
-        "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
-        "KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
-        "KAFKA_GROUP_PREFIX": kafka.group_prefix,
-        **(extra or {}),
-    }
+    return platform_env(
+        name, admin_dsn=stack.admin_dsn, db=databases[name], kafka=kafka, port=port, extra=extra
+    )
