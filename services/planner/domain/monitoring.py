@@ -17,6 +17,8 @@ from shared.contracts.plans import LabCheck
 from shared.contracts.vocabulary import Severity
 
 CLINICAL_REVIEW_KEY = "clinical_review"
+# LabCheck.kind of a check a clinician or a flag added (the monitoring rules' keys name the rest).
+ADDED_CHECK_KIND = "added"
 
 
 def schedule_monitoring(
@@ -70,6 +72,7 @@ def clinical_review(
         due_on=due_on,
         loinc_codes=[],
         purpose=f"Clinical review at {months} {unit}{who} [{rules.clinical_review_source}]",
+        kind=CLINICAL_REVIEW_KEY,
     )
 
 
@@ -89,6 +92,7 @@ def added_check(
         due_on=due_on,
         loinc_codes=loinc_codes,
         purpose=purpose or "Additional laboratory tests",
+        kind=ADDED_CHECK_KIND,
     )
 
 
@@ -101,6 +105,7 @@ def _windowed_check(
         due_on=due_on,
         loinc_codes=list(rule.loinc_codes),
         purpose=f"{rule.purpose} [{rule.source}]",
+        kind=rule.key,
     )
 
 

@@ -82,6 +82,7 @@ class PlannedPhase(BaseModel):
             times_per_week=(
                 self.frequency.times if isinstance(self.frequency, TimesPerWeek) else None
             ),
+            interval_months=interval_months(self.frequency),
             starts_on=self.starts_on,
             ends_on=self.ends_on,
             ends_at_review=self.at_review,
@@ -96,4 +97,11 @@ def interval_days(frequency: Frequency) -> int | None:
         return 2
     if isinstance(frequency, Every) and frequency.period.unit != "months":
         return frequency.period.shortest_days
+    return None
+
+
+def interval_months(frequency: Frequency) -> int | None:
+    """Calendar months between doses for monthly rules, else None."""
+    if isinstance(frequency, Every) and frequency.period.unit == "months":
+        return frequency.period.count
     return None

@@ -19,6 +19,8 @@ from shared.contracts.envelope import PatientId
 from shared.contracts.plans import LabCheck, PhaseSpec, ScheduledDose, Timezone
 from shared.contracts.vocabulary import Indication, Phase, Route, Severity
 
+RATIONALE_LINE_MAX = 500
+
 
 class PlanRequest(BaseModel):
     """What a clinician asks for (``POST /plans``): the patient's facts, start, choices."""
@@ -108,6 +110,9 @@ class Plan(BaseModel):
             "lab_checks": list(self.lab_checks),
             "review_on": self.review_on,
             "horizon_until": self.horizon_until,
+            # The contract caps each line at 500 characters; the plan keeps them whole.
+            "rationale": [reason[:RATIONALE_LINE_MAX] for reason in self.rationale],
+            "recommended_protocol_id": self.recommended_protocol_id,
         }
 
 

@@ -52,3 +52,21 @@ def test_ids_are_deterministic_and_unique():
 def test_a_plan_round_trips_through_json():
     plan = plan_for("us-cyanocobalamin-label")
     assert Plan.model_validate_json(plan.model_dump_json()) == plan
+
+
+def test_plan_created_fills_rationale_recommendation_and_monthly_intervals():
+    plan = plan_for("us-cyanocobalamin-label")
+    event = PlanCreated(**ENVELOPE, **plan.plan_created_fields())
+    assert event.rationale == plan.rationale
+    assert event.recommended_protocol_id == plan.recommended_protocol_id
+    assert event.phases[-1].interval_months == 1
+    assert event.phases[0].interval_months is None
+
+
+def test_lab_checks_name_their_kind():
+    plan = plan_for("uk-hydroxocobalamin-no-neuro")
+    assert [check.kind for check in plan.lab_checks] == [
+        "reticulocytes",
+        "blood_count_8_weeks",
+        "clinical_review",
+    ]
