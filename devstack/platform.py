@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -138,6 +139,7 @@ class IsolatedPlatform:
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     databases: dict[str, ServiceDatabase] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
 
     @property
     def kafka(self) -> KafkaSettings:
@@ -162,9 +164,11 @@ class IsolatedPlatform:
     def spawn(self, name: str) -> ServiceProcess:
         """Start (or restart on the same port) one service process."""
         old = self.services.get(name)
-        port = old.port if old else free_port()
+        port = old.port if old else self.ports.get(name) or free_port()
+        self.ports[name] = port
+        extra = {"DASHBOARD_PEERS": self.dashboard_peers(), **self.extra_env.get(name, {})}
         env = service_env(name, admin_dsn=self.admin_dsn, db=self.databases[name],
-                          kafka=self.kafka, port=port, extra=self.extra_env.get(name))
+                          kafka=self.kafka, port=port, extra=extra)
         process = ServiceProcess(name, env=env, port=port, log_dir=self.log_dir).start()
         self.services[name] = process
         return process
@@ -173,9 +177,15 @@ class IsolatedPlatform:
         """Provision, start every service and wait until each is ready."""
         names = list(names)
         await self.provision(names)
+        # Ports first, so that each service's overview dashboard knows where the others are.
+        self.ports.update({name: free_port() for name in names if name not in self.ports})
         for name in names:
             self.spawn(name)
         await asyncio.gather(*(self.services[n].wait_ready() for n in names))
+
+    def dashboard_peers(self) -> str:
+        """``DASHBOARD_PEERS``: where this run's services listen (JSON, name -> base URL)."""
+        return json.dumps({name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()})
 
     def url(self, name: str) -> str:
         return self.services[name].url
