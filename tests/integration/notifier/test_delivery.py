@@ -189,3 +189,38 @@ async def test_a_delivery_failing_every_attempt_is_dead_and_shown(
     assert "HTTP 503" in hook["last_error"]
     assert [entry["outcome"] for entry in hook["log"]] == ["retry", "dead"]
     assert [r.status for r in receiver.for_patient(patient)] == [503, 503]
+
+
+async def test_a_more_severe_repeat_raises_the_alert_and_tells_the_new_team(
+    make_settings: MakeSettings,
+    receiver: WebhookReceiver,
+    mail: MailSink,
+    kafka_settings: KafkaSettings,
+) -> None:
+    patient = patient_id()
+    warning = response_flagged(patient, severity="warning")
+    urgent = response_flagged(patient, severity="urgent", recommendation="Admit today.")
+    async with (
+        running(build_app(make_settings(receiver))) as client,
+        Publisher(kafka_settings.bootstrap_servers) as pub,
+    ):
+        await pub.event(kafka_settings.topics.flags, warning)
+        first = await alert_of(client, patient)
+        assert (first["team"], first["severity"]) == ("clinic-team", "warning")
+        await pub.event(kafka_settings.topics.flags, urgent)
+
+        async def raised() -> dict[str, Any] | None:
+            current = await detail(client, first["alert_id"])
+            return current if current["severity"] == "urgent" else None
+
+        alert = await until(raised, what="the alert raised to urgent")
+
+        async def webhook() -> list[Any]:
+            return receiver.for_patient(patient)
+
+        [request] = await until(webhook, what="the nurses' webhook")
+    assert (alert["team"], alert["occurrence_count"]) == ("clinic-nurses", 2)
+    assert alert["recommendation"] == "Admit today."
+    assert [h["kind"] for h in alert["history"]] == ["opened", "severity_raised"]
+    assert request.json()["event"] == "alert.severity_raised"
+    assert request.json()["alert_id"] == first["alert_id"]
