@@ -1,22 +1,290 @@
-"""Adherence's event handlers: load via the store, decide in the domain, persist."""
+"""Adherence's batch handler: plans become its schedule copy, administrations are matched.
+
+Each event is applied in batch order inside the consumer's transaction. Every change to a
+plan's doses happens with the patient's plan rows locked (SELECT ... FOR UPDATE, in plan_id
+order), so two instances handling the same patient during a rebalance, or a handler and a
+sweeper, serialise per plan. An event refused for good is returned as a Rejection before
+anything of it is written.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from services.adherence import store
-from shared.contracts import PlanCreated
+from services.adherence.domain import (
+    AdministrationMatched,
+    AdministrationParked,
+    AdministrationRejected,
+    AdministrationUnscheduled,
+    MatchOutcome,
+    TrackedDose,
+    TrackedPlan,
+    apply_adjustment,
+    apply_outcome,
+    cancel_plan,
+    match_administration,
+    reconcile_administrations,
+    track_plan,
+)
+from services.adherence.settle import Context, settle_plan
+from services.adherence.store import administrations, schedule, state
+from shared.contracts import DoseAdministered, Event, PlanAdjusted, PlanCancelled, PlanCreated
 from shared.db.types import Connection
+from shared.messaging.consumer import BatchHandler
 from shared.messaging.records import Inbound, Rejection
 from shared.observability.tracing import each_traced
+from shared.runtime import ServiceRuntime
+
+log = logging.getLogger(__name__)
+
+Refused = AdministrationRejected
+"""Why an event can never be applied: its kind and message go to the dead-letter topic."""
 
 
-async def handle_batch(conn: Connection, batch: Sequence[Inbound]) -> list[Rejection]:
-    """Apply plan events in order inside the consumer's transaction."""
-    for inbound in each_traced(batch, service="adherence"):
-        event = inbound.event
-        if isinstance(event, PlanCreated) and await store.insert_plan(conn, event):
-            await store.insert_doses(
-                conn, plan_id=event.plan_id, patient_id=event.patient_id, doses=event.doses
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PatientState:
+    """A patient's plans (locked), their doses, and administrations outside the schedule."""
+
+    plans: list[TrackedPlan]
+    doses: list[TrackedDose]
+    others: list[DoseAdministered]
+
+
+async def load_patient(conn: Connection, patient_id: str) -> PatientState:
+    """Lock the patient's plans and load everything matching and the rules need."""
+    plans = await state.lock_patient_plans(conn, patient_id)
+    doses = await state.plan_doses(conn, [p.plan_id for p in plans])
+    others = await state.unscheduled_given(conn, patient_id)
+    return PatientState(plans=plans, doses=doses, others=others)
+
+
+def build_handler(runtime: ServiceRuntime, context: Context) -> BatchHandler:
+    """The consumer's handler for treatment.plans and treatment.doses."""
+
+    async def handle(conn: Connection, batch: Sequence[Inbound]) -> list[Rejection]:
+        """Apply plan and dose events in order; return the ones refused for good."""
+        rejections = []
+        for inbound in each_traced(batch, service=context.source):
+            refused = await apply_event(conn, inbound.event, now=runtime.clock(), context=context)
+            if refused is not None:
+                log.warning(
+                    "event refused",
+                    extra={"kind": refused.kind, "event_type": inbound.event.type},
+                )
+                rejections.append(
+                    Rejection(inbound.delivery, refused.kind, refused.message, inbound.event)
+                )
+        return rejections
+
+    return handle
+
+
+async def apply_event(
+    conn: Connection, event: Event, *, now: datetime, context: Context
+) -> Refused | None:
+    """Apply one plan or dose event at ``now``; the reason when it can never be applied."""
+    if isinstance(event, DoseAdministered):
+        return await on_dose_administered(conn, event, now=now, context=context)
+    if isinstance(event, PlanCreated):
+        await on_plan_created(conn, event, now=now, context=context)
+        return None
+    if isinstance(event, PlanAdjusted | PlanCancelled):
+        return await on_plan_changed(conn, event, now=now, context=context)
+    return None
+
+
+async def settle_all(
+    conn: Connection,
+    patient: PatientState,
+    doses: Sequence[TrackedDose],
+    *,
+    now: datetime,
+    context: Context,
+) -> None:
+    """Settle every plan of the patient (the caller holds their locks)."""
+    for plan in patient.plans:
+        await settle_plan(conn, plan, doses, now=now, context=context, others=patient.others)
+
+
+async def on_plan_created(
+    conn: Connection, created: PlanCreated, *, now: datetime, context: Context
+) -> None:
+    """Keep the plan and its doses, reconcile the patient's parked doses, settle the plans."""
+    if not await schedule.insert_plan(conn, created):
+        return  # a resent PlanCreated (new event id, same plan): the copy is already kept
+    change = track_plan(created)
+    patient = await load_patient(conn, created.patient_id)
+    # Doses first: a parked administration matched below refers to one of them.
+    await schedule.save_doses(
+        conn, change.doses, plan=change.plan, windows=context.config.windows, now=now
+    )
+    doses = await reconcile_parked(
+        conn,
+        created.patient_id,
+        plans=patient.plans,
+        doses=[*patient.doses, *change.doses],
+        now=now,
+        context=context,
+    )
+    patient = PatientState(
+        plans=patient.plans,
+        doses=doses,
+        others=await state.unscheduled_given(conn, created.patient_id),
+    )
+    await settle_all(conn, patient, doses, now=now, context=context)
+
+
+async def reconcile_parked(
+    conn: Connection,
+    patient_id: str,
+    *,
+    plans: Sequence[TrackedPlan],
+    doses: list[TrackedDose],
+    now: datetime,
+    context: Context,
+) -> list[TrackedDose]:
+    """Match the patient's parked administrations now that a plan arrived; the doses after."""
+    waiting = await administrations.waiting_parked(conn, patient_id)
+    if not waiting:
+        return doses
+    by_key = {(a.source, a.administration_id): pk for pk, a in waiting}
+    result = reconcile_administrations(
+        [a for _, a in waiting], plans=plans, doses=doses, now=now, config=context.config
+    )
+    for administration, outcome in result.outcomes:
+        if isinstance(outcome, AdministrationParked):
+            continue  # it names a plan that is still unknown
+        pk = by_key[(administration.source, administration.administration_id)]
+        await _settle_parked(conn, pk, outcome, now=now)
+    return list(result.doses)
+
+
+async def _settle_parked(
+    conn: Connection, pk: int, outcome: MatchOutcome, *, now: datetime
+) -> None:
+    if isinstance(outcome, AdministrationMatched):
+        recorded = outcome.dose.administration
+        assert recorded is not None
+        await administrations.settle_parked(
+            conn,
+            pk,
+            outcome="matched",
+            reason=None,
+            dose_id=outcome.dose.dose_id,
+            timing=recorded.timing,
+            now=now,
+        )
+        await administrations.insert_discrepancies(
+            conn, pk, dose_id=outcome.dose.dose_id, discrepancies=recorded.discrepancies
+        )
+    elif isinstance(outcome, AdministrationUnscheduled):
+        await administrations.settle_parked(
+            conn,
+            pk,
+            outcome="unscheduled",
+            reason=outcome.reason,
+            dose_id=None,
+            timing=None,
+            now=now,
+        )
+    elif isinstance(outcome, AdministrationRejected):
+        # Refused only now (e.g. it names another patient's plan), it can no longer be
+        # dead-lettered: its event committed long ago. It stays recorded, with the reason.
+        await administrations.settle_parked(
+            conn, pk, outcome="rejected", reason=outcome.message, dose_id=None, timing=None, now=now
+        )
+
+
+async def on_dose_administered(
+    conn: Connection, given: DoseAdministered, *, now: datetime, context: Context
+) -> Refused | None:
+    """Validate, then match, park or record as unscheduled (once per source + id); settle."""
+    patient = await load_patient(conn, given.patient_id)
+    outcome = match_administration(
+        given, plans=patient.plans, doses=patient.doses, now=now, config=context.config
+    )
+    if isinstance(outcome, AdministrationRejected):
+        return outcome
+    if isinstance(outcome, AdministrationParked):
+        pk = await administrations.insert_administration(
+            conn, given, outcome="parked", reason=outcome.reason, dose_id=None, timing=None, now=now
+        )
+        if pk is not None:
+            await administrations.park(conn, pk, given, reason=outcome.reason, now=now)
+        return None
+    if isinstance(outcome, AdministrationUnscheduled):
+        pk = await administrations.insert_administration(
+            conn,
+            given,
+            outcome="unscheduled",
+            reason=outcome.reason,
+            dose_id=None,
+            timing=None,
+            now=now,
+        )
+        if pk is not None and given.status == "completed":
+            # An unscheduled dose is still a dose: it moves the maintenance-gap deadline.
+            others = [*patient.others, given]
+            patient = PatientState(plans=patient.plans, doses=patient.doses, others=others)
+            await settle_all(conn, patient, patient.doses, now=now, context=context)
+        return None
+    recorded = outcome.dose.administration
+    assert recorded is not None
+    pk = await administrations.insert_administration(
+        conn,
+        given,
+        outcome="matched",
+        reason=None,
+        dose_id=outcome.dose.dose_id,
+        timing=recorded.timing,
+        now=now,
+    )
+    if pk is None:
+        return None  # the same administration again (a new event id): recorded once
+    await administrations.insert_discrepancies(
+        conn, pk, dose_id=outcome.dose.dose_id, discrepancies=recorded.discrepancies
+    )
+    doses = list(apply_outcome(patient.doses, outcome))
+    plan = next(p for p in patient.plans if p.plan_id == outcome.dose.plan_id)
+    await settle_plan(conn, plan, doses, now=now, context=context, others=patient.others)
+    return None
+
+
+async def on_plan_changed(
+    conn: Connection, event: PlanAdjusted | PlanCancelled, *, now: datetime, context: Context
+) -> Refused | None:
+    """Apply an adjustment (future doses replaced, history kept) or a cancellation; settle."""
+    patient = await load_patient(conn, event.patient_id)
+    plan = next((p for p in patient.plans if p.plan_id == event.plan_id), None)
+    if plan is None:
+        if await state.plans_by_id(conn, [event.plan_id]):
+            return Refused(
+                kind="plan_of_another_patient",
+                message=f"plan {event.plan_id} belongs to another patient",
             )
-    return []
+        return Refused(
+            kind="unknown_plan",
+            message=(
+                f"plan {event.plan_id} is not known to adherence (no PlanCreated applied);"
+                " replay this record once it is"
+            ),
+        )
+    own = [d for d in patient.doses if d.plan_id == plan.plan_id]
+    if isinstance(event, PlanAdjusted):
+        change = apply_adjustment(plan, own, adjustment=event)
+    else:
+        change = cancel_plan(plan, own, cancellation=event)
+    await schedule.save_plan(conn, change.plan)
+    others = [d for d in patient.doses if d.plan_id != plan.plan_id]
+    await settle_plan(
+        conn,
+        change.plan,
+        [*others, *change.doses],
+        now=now,
+        context=context,
+        others=patient.others,
+    )
+    return None

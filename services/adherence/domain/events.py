@@ -8,16 +8,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.adherence.domain.config import WindowConfig
 from services.adherence.domain.findings import FlagFinding
 from services.adherence.domain.ids import derived_id
 from services.adherence.domain.model import TrackedDose, TrackedPlan
+from services.adherence.domain.windows import window_of
 from shared.contracts import DoseMissed, DoseMissResolved, ResponseFlagged
 
 
-def dose_missed_event(dose: TrackedDose, plan: TrackedPlan, *, source: str) -> DoseMissed:
-    """The DoseMissed for a dose whose miss was declared (occurred when it was declared)."""
+def dose_missed_event(
+    dose: TrackedDose, plan: TrackedPlan, *, source: str, windows: WindowConfig | None = None
+) -> DoseMissed:
+    """The DoseMissed for a dose whose miss was declared (occurred when it was declared).
+
+    With ``windows``, the event also says when the dose's window closed, so a consumer can
+    tell a miss declared at once (not-done) from one found when the window closed.
+    """
     if dose.miss is None:
         raise ValueError(f"dose {dose.dose_id} has no declared miss")
+    closed_at = window_of(dose, plan, windows=windows).closes_at if windows else None
     return DoseMissed(
         event_id=derived_id("DoseMissed", dose.dose_id),
         occurred_at=dose.miss.declared_at,
@@ -29,6 +38,7 @@ def dose_missed_event(dose: TrackedDose, plan: TrackedPlan, *, source: str) -> D
         phase=dose.phase,
         consecutive_missed=dose.miss.consecutive_missed,
         not_done=dose.miss.not_done,
+        window_closed_at=closed_at,
     )
 
 
@@ -51,6 +61,7 @@ def dose_miss_resolved_event(
         due_on=dose.due_on,
         administration_id=given.administration_id,
         administered_at=given.administered_at,
+        timing=given.timing.value,
     )
 
 

@@ -1,0 +1,1 @@
+"""Integration tests of the adherence service against the real Kafka and Postgres."""
