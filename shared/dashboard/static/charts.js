@@ -1,14 +1,17 @@
-// Live time-series charts (uPlot, bundled under vendor/), each keeping a rolling window.
+// Live time-series charts (uPlot, bundled under vendor/), each showing a sliding window.
 
 import { rate } from "./dom.js";
 
-const WINDOW_POINTS = 240; // 6 minutes at one point every 1.5 s
+const WINDOW_S = 300; // the last five minutes
+const MAX_POINTS = 400; // enough for the window at one point per second
+
+const clock = (seconds) =>
+  new Date(seconds * 1000).toLocaleTimeString([], { hour12: false });
 
 /** A small line chart of a few series against time that appends one point per poll. */
 export class LiveChart {
   constructor(container, { title, series, height = 140 }) {
     this.container = container;
-    this.height = height;
     this.data = [[], ...series.map(() => [])];
     this.plot = new window.uPlot(
       {
@@ -17,15 +20,21 @@ export class LiveChart {
         height,
         cursor: { drag: { x: false, y: false } },
         legend: { live: true },
-        scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
-        axes: [{}, { size: 48 }],
+        scales: {
+          // Slide with the newest point, so the chart moves even before the window fills up.
+          x: { time: true, range: (_u, _min, max) => [max - WINDOW_S, max] },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
+        },
+        axes: [
+          { space: 70, values: (_u, splits) => splits.map(clock) },
+          { size: 48 },
+        ],
         series: [
-          {},
+          { label: "time", value: (_u, v) => (v === null || v === undefined ? "–" : clock(v)) },
           ...series.map(({ label, color }) => ({
             label,
             stroke: color,
             width: 1.5,
-            spanGaps: false,
             value: (_u, v) => (v === null || v === undefined ? "–" : rate(v)),
           })),
         ],
@@ -44,7 +53,9 @@ export class LiveChart {
   push(seconds, values) {
     this.data[0].push(seconds);
     values.forEach((value, i) => this.data[i + 1].push(value));
-    if (this.data[0].length > WINDOW_POINTS) this.data.forEach((column) => column.shift());
+    while (this.data[0].length > MAX_POINTS || this.data[0][0] < seconds - WINDOW_S) {
+      this.data.forEach((column) => column.shift());
+    }
     this.plot.setData(this.data);
   }
 }
