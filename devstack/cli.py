@@ -10,13 +10,15 @@ import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 
 from devstack import kafka, postgres, procs, services, topics
 from devstack.paths import LOOPBACK, StackConfig
 from devstack.procs import StackError
 from devstack.publish import publish
+from shared.security import AuthSettings, Scope, issue_token
 
-DASHBOARD = "http://127.0.0.1:8001/dashboard"
+DASHBOARD_TOKEN_TTL_S = 8 * 3600
 USAGE = """\
 usage: python -m devstack COMMAND [COMMAND ...]
        python -m devstack up [--no-services]
@@ -102,7 +104,23 @@ def cmd_up(cfg: StackConfig, *, with_services: bool = True) -> None:
     print(f"\nstack up in {_elapsed(started)}\n")
     _table(("component", "address", "pid", "log"), rows)
     if with_services:
-        print(f"\nOverview dashboard: {DASHBOARD}")
+        print(f"\nOverview dashboard: {overview_url(cfg)}")
+        print("  (the #token fragment, an ops token for the alerts panel, never reaches a server)")
+
+
+def overview_url(cfg: StackConfig) -> str:
+    """The planner's overview dashboard, with an ops token in the fragment for its alerts panel.
+
+    Browsers never send the fragment: the page moves the token into the tab's sessionStorage.
+    """
+    token = issue_token(
+        AuthSettings(),
+        subject="ops-dashboard",
+        scopes=[Scope.OPS.value],
+        now=datetime.now(UTC),
+        ttl_s=DASHBOARD_TOKEN_TTL_S,
+    )
+    return f"http://{LOOPBACK}:{cfg.service_ports['planner']}/dashboard#token={token}"
 
 
 def _pid(pid: int | None) -> str:
