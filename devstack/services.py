@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -57,7 +58,10 @@ def running(cfg: StackConfig, name: str) -> int | None:
 def service_env(cfg: StackConfig, name: str, *, dsn: str, bootstrap: str) -> dict[str, str]:
     """The environment of one service process: its own DSN, port and the broker."""
     prefix = name.upper()
+    peers = {other: f"http://{LOOPBACK}:{port}" for other, port in cfg.service_ports.items()}
     return {
+        # The overview dashboards find the others on the configured ports (unless told).
+        "DASHBOARD_PEERS": json.dumps(peers),
         **os.environ,
         f"{prefix}_DATABASE_URL": dsn,
         f"{prefix}_HTTP_PORT": str(cfg.service_ports[name]),
