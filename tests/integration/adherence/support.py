@@ -214,5 +214,6 @@ class Harness:
 def doses_of(body: dict[str, Any]) -> list[dict[str, Any]]:
     """Every dose of every plan in a patient adherence answer, in due order."""
     return sorted(
-        (d for plan in body["plans"] for d in plan["doses"]), key=lambda d: (d["due_on"], d["dose_id"])
+        (d for plan in body["plans"] for d in plan["doses"]),
+        key=lambda d: (d["due_on"], d["dose_id"]),
     )
