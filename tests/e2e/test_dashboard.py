@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
+from fastapi import FastAPI
 from playwright.async_api import Locator, Page
 
 from devstack.platform import IsolatedPlatform
@@ -19,6 +21,7 @@ from shared.db.provision import SERVICES, ServiceDatabase, drop, provision
 from shared.messaging.admin import ensure_topics
 from shared.security import AuthSettings, Scope, issue_token
 from shared.settings import KafkaSettings
+from tests.integration.probe.app import ProbeSettings, build_app
 from tests.support.browser import chromium_page, require_chromium, screenshot
 from tests.support.factories import dose_administered, patient_id
 from tests.support.kafka import Publisher
@@ -248,3 +251,55 @@ async def test_overview_of_the_services_running_now(lone_services: dict[str, Any
         await screenshot(page, "dashboard-service-adherence")
     # The peer that is down fails to load, by design; nothing else may fail.
     assert console.unexpected(allowed=[REFUSED]) == []
+
+
+# -- in process: what the pages and CORS answer (no browser, no stack) ------------------------
+
+
+def _probe_app(peers: dict[str, str]) -> FastAPI:
+    return build_app(ProbeSettings(dashboard_peers=peers))
+
+
+async def test_cors_lets_peers_read_probes_metrics_and_alerts_only() -> None:
+    """Peers' origins may GET the open reads and /alerts (with a token); strangers may not."""
+    app = _probe_app({"probe": "http://127.0.0.1:9001", "adherence": "http://127.0.0.1:8002"})
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:9001") as client:
+        peer, stranger = "http://localhost:8002", "http://evil.example"
+        preflight = {
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        }
+        allowed = await client.options("/alerts", headers={"Origin": peer, **preflight})
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == peer
+        assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
+        refused = await client.options("/alerts", headers={"Origin": stranger, **preflight})
+        assert refused.status_code == 400
+        health = await client.get("/health", headers={"Origin": peer})
+        assert health.headers["access-control-allow-origin"] == peer
+        assert (
+            "access-control-allow-origin"
+            not in (await client.get("/health", headers={"Origin": stranger})).headers
+        )
+        other = await client.get("/dead-letters", headers={"Origin": peer})
+        assert "access-control-allow-origin" not in other.headers
+
+
+async def test_pages_carry_their_config_and_a_strict_content_security_policy() -> None:
+    """Peers in the config (this service same-origin), fetches limited to them, no inline script."""
+    app = _probe_app({"probe": "http://127.0.0.1:9001", "adherence": "http://127.0.0.1:8002"})
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:9001") as client:
+        overview = await client.get("/dashboard")
+        csp = overview.headers["content-security-policy"]
+        assert "script-src 'self';" in csp
+        assert "connect-src 'self' http://127.0.0.1:8002 http://127.0.0.1:9001;" in csp
+        config = overview.text.split('type="application/json">', 1)[1].split("</script>", 1)[0]
+        assert json.loads(config)["peers"] == {"probe": "", "adherence": "http://127.0.0.1:8002"}
+        own = await client.get("/dashboard/service")
+        assert '"peers":{"probe":""}' in own.text
+        script = await client.get("/dashboard/static/vendor/uPlot.iife.min.js")
+        assert script.headers["content-type"].startswith("text/javascript")
+        for missing in ("../page.py", "%2e%2e/page.py", "vendor/README.md"):
+            assert (await client.get(f"/dashboard/static/{missing}")).status_code == 404
