@@ -1,0 +1,1 @@
+"""Integration tests of the labs service against the real Kafka broker and Postgres."""
