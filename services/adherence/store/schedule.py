@@ -53,7 +53,8 @@ async def save_doses(
     """Insert new doses of ``plan`` and bring changed ones up to date (rows never deleted).
 
     ``open`` and ``closes_at`` are derived here from the domain's values and the configured
-    windows, so the sweep's index always reflects them; unchanged rows are not rewritten.
+    windows, so the sweep's index always reflects them; unchanged rows are not rewritten, and
+    a dose id already held by another plan is never taken over.
     """
     own = [d for d in doses if d.plan_id == plan.plan_id]
     if not own:
@@ -77,7 +78,8 @@ async def save_doses(
                               else $13::timestamptz end,
             closes_at = excluded.closes_at,
             open = excluded.open
-        where (d.lifecycle, d.changed_by, d.closes_at, d.open)
+        where d.plan_id = excluded.plan_id
+          and (d.lifecycle, d.changed_by, d.closes_at, d.open)
               is distinct from (excluded.lifecycle, excluded.changed_by, excluded.closes_at,
                                 excluded.open)
         """,

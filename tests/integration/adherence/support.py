@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -199,8 +200,6 @@ class Harness:
             patient.encode(),
             topic,
         )
-        import json
-
         return [json.loads(row["payload"]) for row in rows]
 
     async def patient(self, patient: str) -> dict[str, Any]:

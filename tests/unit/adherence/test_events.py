@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -15,6 +15,7 @@ from services.adherence.domain import (
     flag_missed_loading_doses,
     match_administration,
     response_flagged_event,
+    window_of,
 )
 from shared.contracts import FlagReason, decode_event
 
@@ -78,3 +79,33 @@ def test_response_flagged_event_is_raised_by_adherence_with_a_stable_flag_id() -
     assert (event.rule_id, event.rule_version) == ("adherence.missed_loading_dose", 1)
     assert (event.flag_id, event.event_id) == (again.flag_id, again.event_id)
     assert decode_event(event.to_json()) == event
+
+
+def test_dose_missed_event_says_when_the_window_closed_when_given_the_windows() -> None:
+    missed = swept_dose()
+    event = dose_missed_event(missed, PLAN, source="adherence", windows=CONFIG.windows)
+    assert event.window_closed_at == window_of(missed, PLAN, windows=CONFIG.windows).closes_at
+    assert dose_missed_event(missed, PLAN, source="adherence").window_closed_at is None
+
+
+@pytest.mark.parametrize(
+    ("given_at", "timing"),
+    [
+        (utc(2024, 1, 12, 9), "on_time"),  # within the window, reported after the sweep
+        (utc(2024, 1, 15), "late"),
+    ],
+)
+def test_miss_resolved_event_says_whether_the_dose_was_given_on_time_or_late(
+    given_at: datetime, timing: str
+) -> None:
+    outcome = match_administration(
+        administered(given_at),
+        plans=(PLAN,),
+        doses=[swept_dose()],
+        now=utc(2024, 1, 15),
+        config=CONFIG,
+    )
+    assert isinstance(outcome, AdministrationMatched)
+    assert outcome.miss_resolved
+    event = dose_miss_resolved_event(outcome.dose, PLAN, now=utc(2024, 1, 15), source="adherence")
+    assert event.timing == timing
