@@ -167,6 +167,7 @@ async def test_overview_shows_the_four_services_and_moves_with_events(
 @pytest.fixture
 async def lone_services(stack: Stack, run_id: str, log_dir: Path) -> AsyncIterator[dict[str, Any]]:
     """The probe and adherence as processes on a private slice: own topics, groups, schemas."""
+    require_chromium()
     slice_id = f"{run_id}d{uuid.uuid4().hex[:4]}"
     kafka = KafkaSettings(
         bootstrap_servers=stack.kafka_bootstrap,
@@ -249,7 +250,9 @@ async def test_overview_of_the_services_running_now(lone_services: dict[str, Any
             lambda: contains(details, "Events by topic and type"), timeout=10, what="details"
         )
         await screenshot(page, "dashboard-service-adherence")
-    # The peer that is down fails to load, by design; nothing else may fail.
+    # The peer that is down fails to load, by design (which also shows the console is watched);
+    # nothing else may fail.
+    assert any(REFUSED in error for error in console.errors)
     assert console.unexpected(allowed=[REFUSED]) == []
 
 
