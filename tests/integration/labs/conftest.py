@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from services.labs.app import build_app
 from services.labs.domain import Analyte, LabsConfig
@@ -44,9 +45,15 @@ def labs_settings(
 
 
 @pytest.fixture(scope="package")
-async def labs(labs_settings: LabsSettings) -> AsyncIterator[httpx.AsyncClient]:
-    """One running labs service for every test here (each test uses its own patients)."""
-    async with running(build_app(labs_settings)) as client:
+def labs_app(labs_settings: LabsSettings) -> FastAPI:
+    """The labs service shared by every test here (each test uses its own patients)."""
+    return build_app(labs_settings)
+
+
+@pytest.fixture(scope="package")
+async def labs(labs_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the running labs service (every scope)."""
+    async with running(labs_app) as client:
         yield client
 
 
