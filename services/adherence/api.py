@@ -172,12 +172,14 @@ async def get_patient_adherence(
     patient_id: PatientIdPath, pool: PoolDep, runtime: RuntimeDep, _: Reader
 ) -> PatientAdherenceView:
     """Every dose of the patient's plans with its status, adherence %, last given, next due."""
-    if not await reads.patient_known(pool, patient_id):
-        raise NotFound(f"no plan or administration is known for patient {patient_id}")
-    plans = await state.patient_plans(pool, patient_id)
-    doses = await state.plan_doses(pool, [p.plan_id for p in plans])
+    # One snapshot, so the doses, figures and unmatched administrations agree with each other.
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        if not await reads.patient_known(conn, patient_id):
+            raise NotFound(f"no plan or administration is known for patient {patient_id}")
+        plans = await state.patient_plans(conn, patient_id)
+        doses = await state.plan_doses(conn, [p.plan_id for p in plans])
+        unmatched = await reads.unmatched_administrations(conn, patient_id)
     summary = summarize_patient(plans, doses, now=runtime.clock(), config=_config(runtime))
-    unmatched = await reads.unmatched_administrations(pool, patient_id)
     return PatientAdherenceView(
         patient_id=patient_id,
         adherence_percent=summary.percent,
@@ -195,10 +197,11 @@ async def get_plan_doses(
     plan_id: UUID, pool: PoolDep, runtime: RuntimeDep, _: Reader
 ) -> PlanAdherenceView:
     """The plan's schedule as adherence holds it (history included), with statuses now."""
-    plans = await state.plans_by_id(pool, [plan_id])
-    if not plans:
-        raise NotFound(f"plan {plan_id} is not known to adherence")
-    doses = await state.plan_doses(pool, [plan_id])
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        plans = await state.plans_by_id(conn, [plan_id])
+        if not plans:
+            raise NotFound(f"plan {plan_id} is not known to adherence")
+        doses = await state.plan_doses(conn, [plan_id])
     return _plan_view(summarize_plan(plans[0], doses, now=runtime.clock(), config=_config(runtime)))
 
 
