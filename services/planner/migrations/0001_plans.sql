@@ -3,6 +3,8 @@
 
 create table plans (
     plan_id           uuid        primary key,
+    -- Insertion order: a simulation's pinned clock gives several plans one created_at.
+    seq               bigint      generated always as identity,
     patient_id        text        not null,
     indication        text        not null,
     status            text        not null check (status in ('active', 'cancelled')),
@@ -27,7 +29,7 @@ create table plans (
 );
 -- One active plan per patient and cause: a second POST /plans answers 409.
 create unique index plans_one_active on plans (patient_id, indication) where status = 'active';
-create index plans_by_patient on plans (patient_id, created_at desc);
+create index plans_by_patient on plans (patient_id, created_at desc, seq desc);
 create index plans_horizon_due on plans (horizon_until)
     where status = 'active' and horizon_until is not null;
 create index plans_loading_review_due on plans (loading_review_on)
@@ -72,6 +74,7 @@ create index plan_lab_checks_by_plan on plan_lab_checks (plan_id, due_on);
 create table proposals (
     -- Derived from the plan and what raised it, so a redelivered flag finds its proposal.
     proposal_id     uuid        primary key,
+    seq             bigint      generated always as identity,
     plan_id         uuid        not null references plans (plan_id),
     flag_id         uuid,
     -- The domain PlanChange as JSON (its "kind" says which change).
@@ -93,7 +96,7 @@ create table proposals (
     -- A flag makes one proposal per plan, however often it is delivered or re-issued.
     unique (plan_id, flag_id)
 );
-create index proposals_by_plan on proposals (plan_id, created_at);
+create index proposals_by_plan on proposals (plan_id, created_at, seq);
 
 -- Every PlanAdjusted the planner published: what changed, why, and who decided it.
 create table adjustments (

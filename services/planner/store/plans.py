@@ -107,7 +107,7 @@ async def plan_rows_of_patient(
     return list(
         await executor.fetch(
             _SELECT_PLAN + " where patient_id = $1 and ($2::text is null or status = $2)"
-            " order by created_at desc, plan_id",
+            " order by created_at desc, seq desc",
             patient_id,
             status,
         )

@@ -59,7 +59,7 @@ async def proposal_rows(
     return list(
         await executor.fetch(
             _SELECT + " where plan_id = $1 and ($2::text is null or status = $2)"
-            " order by created_at, proposal_id",
+            " order by created_at, seq",
             plan_id,
             status,
         )
