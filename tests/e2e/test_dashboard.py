@@ -62,6 +62,20 @@ async def contains(locator: Locator, fragment: str) -> bool:
     return fragment in (await locator.text_content() or "")
 
 
+async def next_polls(page: Page, count: int = 2) -> None:
+    """Wait until the page has completed ``count`` more polls."""
+
+    async def polls() -> int:
+        return int(await page.evaluate("() => Number(document.body.dataset.polls || 0)"))
+
+    target = await polls() + count
+
+    async def reached() -> bool:
+        return await polls() >= target
+
+    await eventually(reached, timeout=15, what=f"{count} more polls")
+
+
 async def card_names(page: Page) -> list[str]:
     """The services the page has a card for, in page order."""
     names: list[str] = await page.locator("[data-service]").evaluate_all(
@@ -152,6 +166,7 @@ async def test_overview_shows_the_four_services_and_moves_with_events(
         await eventually(row.count, timeout=30, what="the new alert in the alerts panel")
         assert RECOMMENDATION not in await page.content()
         assert "150" not in await row.inner_text()
+        await next_polls(page)  # a few points after the events, so the charts show the burst
         await screenshot(page, "dashboard-overview")
 
         for name in SERVICES:
@@ -240,6 +255,7 @@ async def test_overview_of_the_services_running_now(lone_services: dict[str, Any
         )
         lag = page.locator('[data-service="probe"] section', has_text="Consumer lag")
         await eventually(lambda: contains(lag, "doses"), timeout=15, what="lag per partition")
+        await next_polls(page)
         await screenshot(page, "dashboard-overview-probe")
 
         await page.goto(f"{adherence.url}/dashboard/service")

@@ -3,6 +3,7 @@
 import { rate } from "./dom.js";
 
 const WINDOW_S = 300; // the last five minutes
+const MIN_SPAN_S = 60;
 const MAX_POINTS = 400; // enough for the window at one point per second
 
 const clock = (seconds) =>
@@ -21,8 +22,11 @@ export class LiveChart {
         cursor: { drag: { x: false, y: false } },
         legend: { live: true },
         scales: {
-          // Slide with the newest point, so the chart moves even before the window fills up.
-          x: { time: true, range: (_u, _min, max) => [max - WINDOW_S, max] },
+          // Slide with the newest point: the last minute at first, growing to the whole window.
+          x: {
+            time: true,
+            range: (_u, min, max) => [Math.max(max - WINDOW_S, Math.min(min, max - MIN_SPAN_S)), max],
+          },
           y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
         },
         axes: [

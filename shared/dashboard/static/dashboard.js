@@ -215,6 +215,8 @@ function showTotals(totals, results) {
   const rates = known("rate");
   totals.rate.textContent = rates.length ? rate(sum(rates)) : "–";
   totals.updated.textContent = new Date().toLocaleTimeString();
+  // For tests and scripts: how many polls the page has completed.
+  document.body.dataset.polls = String(Number(document.body.dataset.polls ?? 0) + 1);
 }
 
 /** Read the config, build the cards, then poll forever without overlapping polls. */
