@@ -177,10 +177,10 @@ class Clinic:
     async def stored(self, event: LabResulted) -> dict[str, Any]:
         """Wait until a result version is in the timeline; the timeline then."""
 
-        async def found() -> dict[str, Any] | None:
+        async def found() -> dict[str, Any]:
             view = await self.view("labs")
             if view is None:
-                return None
+                return {}
             hit = any(
                 entry["source"] == event.source
                 and entry["result_id"] == event.result_id
@@ -188,9 +188,9 @@ class Clinic:
                 and entry["original_value"] == event.value
                 for entry in view["entries"]
             )
-            return view if hit else None
+            return view if hit else {}
 
-        result: dict[str, Any] = await eventually(found, what=f"result {event.result_id}")
+        result = await eventually(found, what=f"result {event.result_id}")
         return result
 
     async def view(self, name: str) -> dict[str, Any] | None:
@@ -216,13 +216,11 @@ class Clinic:
         if expected == 0:
             return await self.flags()
 
-        async def all_published() -> list[dict[str, Any]] | None:
+        async def all_published() -> list[dict[str, Any]]:
             flags = await self.flags()
-            return flags if len(flags) >= expected else None
+            return flags if len(flags) >= expected else []
 
-        published: list[dict[str, Any]] = await eventually(
-            all_published, what=f"{expected} flags on the topic"
-        )
+        published = await eventually(all_published, what=f"{expected} flags on the topic")
         return published
 
 
