@@ -75,7 +75,7 @@ def labs_handler(runtime: ServiceRuntime) -> BatchHandler:
         # A fixed locking order keeps two instances that share patients from deadlocking.
         for patient_id in sorted(by_patient):
             rejections += await apply_patient_events(
-                conn, patient_id, by_patient[patient_id], evaluator=evaluator
+                conn, patient_id=patient_id, events=by_patient[patient_id], evaluator=evaluator
             )
         return rejections
 
@@ -83,7 +83,7 @@ def labs_handler(runtime: ServiceRuntime) -> BatchHandler:
 
 
 async def apply_patient_events(
-    conn: Connection, patient_id: str, events: Sequence[Inbound], *, evaluator: Evaluator
+    conn: Connection, *, patient_id: str, events: Sequence[Inbound], evaluator: Evaluator
 ) -> list[Rejection]:
     """Apply one patient's events, then evaluate once if anything a rule sees has changed."""
     await store.lock_patient(conn, patient_id)
@@ -127,7 +127,7 @@ class _PatientBatch:
         """Apply one event; a Rejection when it can never be processed (nothing is written)."""
         event, state = inbound.event, self.state
         if isinstance(event, LabResulted):
-            return await self._apply_result(conn, inbound, event)
+            return await self._apply_result(conn, inbound=inbound, event=event)
         if isinstance(event, DoseAdministered):
             key = (event.source, event.administration_id)
             # Idempotent on the clinic's key; a not-done dose never starts treatment.
@@ -151,7 +151,7 @@ class _PatientBatch:
         return None
 
     async def _apply_result(
-        self, conn: Connection, inbound: Inbound, event: LabResulted
+        self, conn: Connection, *, inbound: Inbound, event: LabResulted
     ) -> Rejection | None:
         state = self.state
         try:
@@ -177,7 +177,9 @@ class _PatientBatch:
     async def flush(self, conn: Connection) -> None:
         """Write the result versions and doses collected so far."""
         if self.new_versions:
-            await store.insert_results(conn, self.state.patient_id, self.new_versions)
+            await store.insert_results(
+                conn, patient_id=self.state.patient_id, rows=self.new_versions
+            )
             self.new_versions = []
         if self.new_doses:
             await store.insert_administrations(conn, self.new_doses)

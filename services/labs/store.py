@@ -191,7 +191,7 @@ class NewVersion:
     outcome: RecordOutcome
 
 
-async def insert_results(conn: Connection, patient_id: str, rows: Sequence[NewVersion]) -> None:
+async def insert_results(conn: Connection, *, patient_id: str, rows: Sequence[NewVersion]) -> None:
     """Store report versions with their original and normalised values."""
     await conn.executemany(
         "insert into results (patient_id, source, result_id, version, event_id, status, outcome,"
