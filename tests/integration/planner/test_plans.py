@@ -86,6 +86,7 @@ async def test_a_plan_for_each_indication_is_what_the_domain_implies_and_is_publ
     assert created["doses"] == json_of(expected.doses)
     assert created["lab_checks"] == json_of(expected.lab_checks)
     assert created["phases"] == json_of(expected.phase_specs())
+    assert expected.review_on is not None
     assert created["review_on"] == expected.review_on.isoformat()
     assert all(date.fromisoformat(d["due_on"]) >= MONDAY for d in created["doses"])
 
