@@ -46,15 +46,19 @@ async def apply_flag(
 
 
 async def _plan_of(conn: Connection, flag: ResponseFlagged) -> Any | None:
-    """The active plan the flag concerns, checked against the flag's patient."""
-    if flag.plan_id is not None:
-        row = await store.plan_row(conn, flag.plan_id)
-        if row is None or row["status"] != "active" or row["patient_id"] != flag.patient_id:
+    """The active plan the flag concerns (checked against its patient), locked."""
+    plan_id = flag.plan_id
+    if plan_id is None:
+        # No plan named: the patient's only active plan is unambiguous; several are not guessed at.
+        rows = await store.plan_rows_of_patient(conn, flag.patient_id, status="active")
+        if len(rows) != 1:
             return None
-        return row
-    # No plan named: the patient's only active plan is unambiguous; several are not guessed at.
-    rows = await store.plan_rows_of_patient(conn, flag.patient_id, status="active")
-    return rows[0] if len(rows) == 1 else None
+        plan_id = rows[0]["plan_id"]
+    # Locked so a cancellation waits for the proposal (and then rejects it) or comes first.
+    row = await store.plan_row_for_update(conn, plan_id)
+    if row is None or row["status"] != "active" or row["patient_id"] != flag.patient_id:
+        return None
+    return row
 
 
 def flag_handler(runtime: ServiceRuntime) -> BatchHandler:

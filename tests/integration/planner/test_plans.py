@@ -201,3 +201,12 @@ async def test_the_protocol_library_lists_phases_doses_intervals_and_sources(
     missing = await planner.client.get("/protocols/no-such-protocol")
     assert missing.status_code == 404
     assert "unknown protocol" in missing.json()["detail"]
+
+
+async def test_the_service_documents_what_it_consumes_and_publishes(planner: Planner) -> None:
+    answer = await planner.client.get("/asyncapi.json")
+    assert answer.status_code == 200
+    text = answer.text
+    assert planner.runtime.topics.flags in text
+    assert planner.runtime.topics.plans in text
+    assert "PlanCreated" in text
