@@ -45,7 +45,7 @@ logs: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy shared services devstack
+	$(VENV)/bin/mypy shared services devstack simulator bench
 	$(VENV)/bin/lint-imports
 
 # Tests start their own service processes: they only need the broker, the database and topics.

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from shared.contracts import Event
+from simulator.topics import Record, read_topic
+
+__all__ = ["Publisher", "Record", "events_on", "read_topic"]
 
 
 class Publisher:
@@ -46,49 +47,6 @@ class Publisher:
         await self._producer.send_and_wait(
             topic, value, key=key, headers=list((headers or {}).items())
         )
-
-
-@dataclass(frozen=True)
-class Record:
-    """A record read back from a topic."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: dict[str, str]
-
-    def json(self) -> Any:
-        assert self.value is not None
-        return json.loads(self.value)
-
-
-async def read_topic(bootstrap: str, topic: str, *, settle_s: float = 0.5) -> list[Record]:
-    """Every record currently on ``topic`` (all partitions, from the beginning)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = consumer.partitions_for_topic(topic)
-        if partitions is None:
-            await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic) or set()
-        assigned = [TopicPartition(topic, p) for p in partitions]
-        if not assigned:
-            return []
-        consumer.assign(assigned)
-        await consumer.seek_to_beginning(*assigned)
-        ends = await consumer.end_offsets(assigned)
-        records: list[Record] = []
-        while [tp for tp in assigned if await consumer.position(tp) < ends[tp]]:
-            batch = await consumer.getmany(timeout_ms=int(settle_s * 1000))
-            for tp_records in batch.values():
-                for r in tp_records:
-                    headers = {k: v.decode(errors="replace") for k, v in r.headers}
-                    records.append(Record(r.topic, r.partition, r.offset, r.key, r.value, headers))
-        return records
-    finally:
-        await consumer.stop()
 
 
 async def events_on(bootstrap: str, topic: str, **match: Any) -> list[dict[str, Any]]:

@@ -1,0 +1,362 @@
+"""Runs a cohort through a live platform, one simulated day at a time.
+
+Each day: pin the services' clocks to the end of that day, create the plans that start, publish
+the day's administrations and results (with duplicates, re-sends and poison), wait until the
+consumers have caught up, then pin the clocks to the start of the next day and run the sweeps.
+Weeks pass in seconds, and every rule sees the time it would have seen in a real clinic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from shared.contracts import Indication
+from shared.messaging.lag import LagProbe
+from shared.settings import KafkaSettings
+from shared.topics import Stream
+from simulator.clinic import Administration, administrations
+from simulator.cohort import PatientProfile, generate_cohort
+from simulator.config import CohortConfig
+from simulator.laboratory import Sample, samples
+from simulator.plans import Calendar, PlanSchedule
+from simulator.records import Outgoing, dose_event, lab_event, outgoing, with_noise
+from simulator.truth import Expected, adherence_truth, labs_truth
+
+CLINIC_SOURCE = "clinic-sim"
+CLOCKED = ("planner", "adherence", "labs")
+CONSUMERS = {
+    "adherence": (Stream.PLANS, Stream.DOSES),
+    "labs": (Stream.PLANS, Stream.DOSES, Stream.LABS),
+    "notifier": (Stream.FLAGS,),
+    "planner": (Stream.FLAGS,),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the platform runs and how to call it."""
+
+    urls: dict[str, str]
+    kafka: KafkaSettings
+    headers: dict[str, str]
+
+
+@dataclass
+class PatientRun:
+    """One patient as the run unfolds: the plan, what was given and taken, what must follow."""
+
+    profile: PatientProfile
+    plan: PlanSchedule | None = None
+    created_at: datetime | None = None
+    given: list[Administration] = field(default_factory=list)
+    taken: list[Sample] = field(default_factory=list)
+    expected: Expected = field(default_factory=Expected)
+
+
+@dataclass
+class RunLedger:
+    """Everything the run did, for the report and for reconciliation."""
+
+    config: CohortConfig
+    calendar: Calendar
+    patients: dict[str, PatientRun]
+    poison_sent: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    records_sent: int = 0
+    duplicates_sent: int = 0
+    wall_s: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+
+class Simulation:
+    """A cohort driven through the platform; ``run`` returns the ledger with the ground truth."""
+
+    def __init__(
+        self,
+        config: CohortConfig,
+        target: Target,
+        *,
+        run_tag: str,
+        on_day: Callable[[int, int], None] = lambda done, total: None,
+    ) -> None:
+        self.config = config
+        self.target = target
+        self.on_day = on_day
+        self.topics = target.kafka.topics
+        first_day = datetime.now(UTC).date() - timedelta(days=config.days + 1)
+        self.calendar = Calendar(first_day=first_day, timezone=config.timezone)
+        cohort = generate_cohort(config, run_tag=run_tag)
+        self.ledger = RunLedger(
+            config=config,
+            calendar=self.calendar,
+            patients={p.patient_id: PatientRun(profile=p) for p in cohort},
+        )
+        self.rng = random.Random(config.seed ^ 0x5EED)
+        self.outbox: dict[int, list[tuple[Outgoing, Any]]] = defaultdict(list)
+        self._http: httpx.AsyncClient | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._lag: dict[str, LagProbe] = {}
+
+    @property
+    def last_day(self) -> date:
+        return self.calendar.date_of(self.config.days - 1)
+
+    async def run(self) -> RunLedger:
+        """Simulate every day, settle the pipeline, and return the ledger."""
+        started = time.perf_counter()
+        self._http = httpx.AsyncClient(headers=self.target.headers, timeout=60.0)
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.target.kafka.bootstrap_servers,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+        )
+        await self._producer.start()
+        for service, streams in CONSUMERS.items():
+            probe = LagProbe(
+                self.target.kafka,
+                group_id=f"{self.target.kafka.group_prefix}.{service}",
+                topics=[self.topics.name(s) for s in streams],
+            )
+            await probe.start()
+            self._lag[service] = probe
+        try:
+            for day in range(self.config.days):
+                await self._simulate_day(day)
+                self.on_day(day + 1, self.config.days)
+            await self._pin(None)
+            await self.settle()
+        finally:
+            await self._pin(None)
+            for probe in self._lag.values():
+                await probe.stop()
+            await self._producer.stop()
+            await self._http.aclose()
+        self._work_out_truth()
+        self.ledger.wall_s = time.perf_counter() - started
+        return self.ledger
+
+    async def _simulate_day(self, day: int) -> None:
+        on = self.calendar.date_of(day)
+        await self._pin(self.calendar.end_of(on))
+        starting = [p for p in self.ledger.patients.values() if p.profile.created_on_day == day]
+        early = [p for p in starting if self._first_dose_before_plan(p.profile)]
+        if early:
+            await self._publish([self._early_first_dose(p, on) for p in early])
+            await self._caught_up(("adherence", "labs"))
+        for patient in starting:
+            await self._create_plan(patient, on)
+        await self._publish(self.outbox.pop(day, []))
+        await self._plans_known([p for p in starting if p.plan is not None])
+        await self._caught_up(("adherence", "labs"))
+        await self._pin(self.calendar.start_of(on + timedelta(days=1)) + timedelta(seconds=1))
+        for service in ("adherence", "planner"):
+            answer = await self._client.post(f"{self.target.urls[service]}/ops/sweeps")
+            answer.raise_for_status()
+
+    def _first_dose_before_plan(self, profile: PatientProfile) -> bool:
+        # Only injections given at the first visit are recorded before the plan is entered.
+        return profile.first_dose_before_plan and profile.indication is not Indication.DIETARY
+
+    def _early_first_dose(self, patient: PatientRun, on: date) -> tuple[Outgoing, Any]:
+        first = Administration(
+            administration_id=f"{patient.profile.patient_id}-adm-0000",
+            dose_id=_NO_DOSE,
+            given_on=on,
+            administered_at=self.calendar.at(on, 9),
+            status="completed",
+            dose_mcg=1000,
+            product="hydroxocobalamin",
+            route="IM",
+        )
+        patient.given.append(first)
+        event = dose_event(
+            patient.profile.patient_id,
+            first,
+            plan_id=None,
+            source=CLINIC_SOURCE,
+            recorded_at=first.administered_at,
+        )
+        return outgoing("doses", event), event
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        assert self._http is not None
+        return self._http
+
+    async def _pin(self, now: datetime | None) -> None:
+        body = {"now": now.isoformat() if now else None}
+        await asyncio.gather(
+            *(self._client.put(f"{self.target.urls[s]}/ops/clock", json=body) for s in CLOCKED)
+        )
+
+    async def _create_plan(self, patient: PatientRun, on: date) -> None:
+        profile = patient.profile
+        start = self.calendar.date_of(profile.start_day)
+        answer = await self._client.post(
+            f"{self.target.urls['planner']}/plans",
+            json={
+                "patient_id": profile.patient_id,
+                "indication": profile.indication.value,
+                "severity": profile.severity.value,
+                "neurological_involvement": profile.neurological_involvement,
+                "start_date": start.isoformat(),
+                "timezone": self.config.timezone,
+            },
+        )
+        if answer.status_code != 201:
+            self.ledger.failures.append(
+                f"{profile.patient_id}: POST /plans answered {answer.status_code}: {answer.text}"
+            )
+            return
+        plan = PlanSchedule.from_api(answer.json())
+        patient.plan = plan
+        patient.created_at = self.calendar.end_of(on)
+        self._prepare_records(patient, on)
+
+    def _prepare_records(self, patient: PatientRun, created_on: date) -> None:
+        """Work out the patient's administrations and results and queue them by day."""
+        profile, plan = patient.profile, patient.plan
+        assert plan is not None
+        given = administrations(profile, plan, calendar=self.calendar, last_day=self.last_day)
+        early = [g for g in patient.given if g.dose_id is _NO_DOSE]
+        if early:
+            # The first injection was already recorded: it stands for the first scheduled dose.
+            first = plan.doses[0]
+            given = [g for g in given if g.dose_id != first.dose_id]
+            patient.given = [_as_dose(early[0], first.dose_id)]
+        patient.given += given
+        completed = sorted(g.given_on for g in patient.given if g.completed)
+        if completed:
+            patient.taken = samples(
+                profile, first_dose_on=completed[0], calendar=self.calendar, last_day=self.last_day
+            )
+        today = self.calendar.day_of(created_on)
+        with_plan_id = self.rng.random() >= self.config.without_plan_id_share
+        for record in given:
+            event = dose_event(
+                profile.patient_id,
+                record,
+                plan_id=plan.plan_id if with_plan_id else None,
+                source=CLINIC_SOURCE,
+                recorded_at=record.administered_at,
+            )
+            day = max(self.calendar.day_of(record.given_on), today)
+            self.outbox[day].append((outgoing("doses", event), event))
+        for sample in patient.taken:
+            result = lab_event(profile.patient_id, sample, lab_id=profile.lab_id)
+            day = max(self.calendar.day_of(sample.taken_on), today)
+            self.outbox[day].append((outgoing("labs", result), result))
+
+    async def _publish(self, queued: list[tuple[Outgoing, Any]]) -> None:
+        assert self._producer is not None
+        config, sends = self.config, []
+        for record, event in queued:
+            noisy = with_noise(
+                record,
+                event,
+                rng=self.rng,
+                duplicate=config.duplicate_share,
+                resend=config.resend_share,
+                malformed=config.malformed_share,
+            )
+            self.ledger.duplicates_sent += len(noisy) - 1 - sum(1 for r in noisy if r.poison)
+            for item in noisy:
+                if item.poison:
+                    self.ledger.poison_sent[item.stream] += 1
+                topic = self.topics.name(Stream(item.stream))
+                headers = [(k, v.encode()) for k, v in item.headers.items()]
+                sends.append(
+                    await self._producer.send(topic, item.value, key=item.key, headers=headers)
+                )
+                self.ledger.records_sent += 1
+        if sends:
+            await asyncio.gather(*sends)
+
+    async def _plans_known(self, patients: list[PatientRun]) -> None:
+        """Wait until adherence holds every new plan (PlanCreated leaves through an outbox)."""
+        for patient in patients:
+            assert patient.plan is not None
+            url = f"{self.target.urls['adherence']}/plans/{patient.plan.plan_id}/doses"
+            for _ in range(600):
+                if (await self._client.get(url)).status_code == 200:
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                self.ledger.failures.append(
+                    f"{patient.profile.patient_id}: plan never reached adherence"
+                )
+
+    async def _caught_up(self, services: tuple[str, ...], *, timeout_s: float = 120.0) -> None:
+        """Wait until each service's consumer group has committed everything on its topics."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            lags = await asyncio.gather(*(self._lag[s].measure() for s in services))
+            if all(lag and not any(lag.values()) for lag in lags):
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"{', '.join(services)} did not catch up within {timeout_s}s")
+
+    async def settle(self, *, timeout_s: float = 300.0) -> None:
+        """Wait until every consumer has caught up and every outbox is empty, twice in a row."""
+        deadline = time.monotonic() + timeout_s
+        calm = 0
+        while time.monotonic() < deadline:
+            await self._caught_up(tuple(CONSUMERS), timeout_s=timeout_s)
+            backlog = await self._outbox_backlog()
+            calm = calm + 1 if backlog == 0 else 0
+            if calm >= 2:
+                await self._caught_up(tuple(CONSUMERS), timeout_s=timeout_s)
+                return
+            await asyncio.sleep(1.0)
+        raise TimeoutError("the platform did not settle")
+
+    async def _outbox_backlog(self) -> float:
+        total = 0.0
+        for url in self.target.urls.values():
+            metrics = (await self._client.get(f"{url}/metrics")).text
+            for line in metrics.splitlines():
+                if line.startswith("b12_outbox_backlog "):
+                    total += float(line.split()[1])
+        return total
+
+    def _work_out_truth(self) -> None:
+        last_sweep = self.calendar.start_of(self.last_day + timedelta(days=1)) + timedelta(
+            seconds=1
+        )
+        for patient in self.ledger.patients.values():
+            if patient.plan is None or patient.created_at is None:
+                continue
+            patient.expected = adherence_truth(
+                patient.plan,
+                patient.given,
+                created_at=patient.created_at,
+                last_sweep=last_sweep,
+                calendar=self.calendar,
+            )
+            patient.expected.reasons |= labs_truth(patient.profile, patient.plan, patient.taken)
+
+
+_NO_DOSE: Any = object()
+
+
+def _as_dose(record: Administration, dose_id: Any) -> Administration:
+    return Administration(
+        administration_id=record.administration_id,
+        dose_id=dose_id,
+        given_on=record.given_on,
+        administered_at=record.administered_at,
+        status=record.status,
+        dose_mcg=record.dose_mcg,
+        product=record.product,
+        route=record.route,
+    )
