@@ -1,4 +1,4 @@
-"""The planner's SQL, by resource: plans and schedules, proposals, adjustments and audit."""
+"""The planner's SQL, by resource: plans, schedule rows, proposals, adjustments and audit."""
 
 from services.planner.store.history import (
     AuditAction,
@@ -11,9 +11,7 @@ from services.planner.store.history import (
 from services.planner.store.plans import (
     active_plan_id,
     cancel_plan,
-    dose_rows,
     insert_plan,
-    lab_check_rows,
     loading_review_on,
     plan_from_row,
     plan_row,
@@ -21,7 +19,6 @@ from services.planner.store.plans import (
     plan_rows_of_patient,
     plans_with_horizon_before,
     plans_with_loading_review_by,
-    replace_schedule,
     save_adjusted_plan,
 )
 from services.planner.store.proposals import (
@@ -34,6 +31,7 @@ from services.planner.store.proposals import (
     proposal_rows,
     reject_pending,
 )
+from services.planner.store.schedule import dose_rows, lab_check_rows, replace_schedule
 
 __all__ = [
     "AuditAction",
