@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -30,9 +31,24 @@ async def planner_db(
     try:
         await provision(admin, db)
         yield db
-        await drop(admin, db)
+        await _drop(admin, db)
     finally:
         await admin.close()
+
+
+async def _drop(admin: asyncpg.Connection, db: ServiceDatabase) -> None:
+    # Other test sessions on the same server change the database's ACL at the same time
+    # ("tuple concurrently updated"): serialise with provisioning, and try again.
+    for attempt in range(5):
+        try:
+            async with admin.transaction():
+                await admin.execute("select pg_advisory_xact_lock(hashtext('b12.provision'))")
+                await drop(admin, db)
+            return
+        except asyncpg.InternalServerError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.2 * (attempt + 1))  # backoff between attempts, not a wait
 
 
 @pytest.fixture
