@@ -13,7 +13,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -94,7 +94,7 @@ class Simulation:
         self.topics = target.kafka.topics
         first_day = datetime.now(UTC).date() - timedelta(days=config.days + 1)
         self.calendar = Calendar(first_day=first_day, timezone=config.timezone)
-        cohort = generate_cohort(config, run_tag=run_tag)
+        cohort = [self._on_a_working_day(p) for p in generate_cohort(config, run_tag=run_tag)]
         self.ledger = RunLedger(
             config=config,
             calendar=self.calendar,
@@ -105,6 +105,15 @@ class Simulation:
         self._http: httpx.AsyncClient | None = None
         self._producer: AIOKafkaProducer | None = None
         self._lag: dict[str, LagProbe] = {}
+
+    def _on_a_working_day(self, profile: PatientProfile) -> PatientProfile:
+        """New plans start on a clinic day (the first injection is given at that visit)."""
+        if profile.taken_over:
+            return profile
+        day = profile.start_day
+        while self.calendar.date_of(day).weekday() >= 5:
+            day += 1
+        return replace(profile, start_day=day)
 
     @property
     def last_day(self) -> date:
@@ -229,9 +238,9 @@ class Simulation:
         assert plan is not None
         given = administrations(profile, plan, calendar=self.calendar, last_day=self.last_day)
         early = [g for g in patient.given if g.dose_id is _NO_DOSE]
-        if early:
-            # The first injection was already recorded: it stands for the first scheduled dose.
-            first = plan.doses[0]
+        first = plan.doses[0]
+        if early and first.due_on == created_on:
+            # The injection recorded before the plan stands for the first scheduled dose.
             given = [g for g in given if g.dose_id != first.dose_id]
             patient.given = [_as_dose(early[0], first.dose_id)]
         patient.given += given

@@ -112,6 +112,9 @@ def samples(
     changes = CHANGES[profile.response]
     found = []
     for day, values in RESPONDER.items():
+        if day < 0 and profile.taken_over:
+            # No pre-treatment sample exists for a program taken over mid-way.
+            continue
         taken_on = first_dose_on + timedelta(days=day)
         if taken_on > last_day:
             continue

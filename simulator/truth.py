@@ -203,8 +203,14 @@ def labs_truth(
     if response == "iron_codeficiency" and taken_on(FERRITIN, 70):
         reasons.add(FlagReason.IRON_DEFICIENCY_UNMASKED)
     relapse_on = taken_on(HB, 120)
-    if response == "relapse" and relapse_on and plan.phase_on(relapse_on) is Phase.MAINTENANCE:
-        reasons.add(FlagReason.RELAPSE_ON_MAINTENANCE)
+    if response == "relapse" and relapse_on:
+        if plan.phase_on(relapse_on) is Phase.MAINTENANCE:
+            reasons.add(FlagReason.RELAPSE_ON_MAINTENANCE)
+        else:
+            # Outside maintenance the same fall reads as a response that is not holding.
+            reasons |= {FlagReason.HAEMOGLOBIN_NOT_RECOVERING, FlagReason.MACROCYTOSIS_PERSISTING}
+            if taken_on(B12, 70):
+                reasons.add(FlagReason.CHECK_COEXISTING_CAUSES)
     b12_on = taken_on(B12, 70)
     if response == "not_repleted" and b12_on and plan.is_after_loading(b12_on):
         reasons.add(FlagReason.B12_NOT_REPLETED)
