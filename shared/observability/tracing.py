@@ -44,7 +44,9 @@ def configure_tracing(
     if provider is None:
         provider = TracerProvider(resource=Resource.create({"service.name": service}))
         if exporter == "console":
-            provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+            # One JSON object per line, so spans sit in a service's log file like its logs.
+            console = ConsoleSpanExporter(formatter=lambda span: span.to_json(indent=None) + "\n")
+            provider.add_span_processor(SimpleSpanProcessor(console))
         elif exporter == "otlp":
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
