@@ -16,6 +16,8 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.stats import latency_summary
+from shared.messaging.admin import ensure_topics
+from shared.settings import KafkaSettings
 
 RAW_TABLE = """
 create table if not exists bench_raw_ingest (
@@ -74,6 +76,7 @@ async def raw_latency(
     *, bootstrap: str, topic: str, rate_per_s: float, count: int
 ) -> dict[str, float]:
     """Produce -> consume latency at a fixed rate on the same broker (ms percentiles)."""
+    await ensure_topics(KafkaSettings(bootstrap_servers=bootstrap), names=[topic])
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,

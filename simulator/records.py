@@ -27,7 +27,7 @@ class Outgoing:
     poison: str | None = None
 
 
-def _event_id(*parts: str) -> uuid.UUID:
+def event_id_for(*parts: str) -> uuid.UUID:
     # Deterministic ids: the same seed publishes the same events.
     return uuid.uuid5(NAMESPACE, "/".join(parts))
 
@@ -42,7 +42,7 @@ def dose_event(
 ) -> DoseAdministered:
     """The DoseAdministered a clinic system sends for an administration."""
     return DoseAdministered(
-        event_id=_event_id(patient_id, given.administration_id),
+        event_id=event_id_for(patient_id, given.administration_id),
         occurred_at=recorded_at,
         patient_id=patient_id,
         source=source,
@@ -60,7 +60,7 @@ def dose_event(
 def lab_event(patient_id: str, sample: Sample, *, lab_id: str) -> LabResulted:
     """The LabResulted a laboratory system sends for a sample."""
     return LabResulted(
-        event_id=_event_id(patient_id, sample.result_id),
+        event_id=event_id_for(patient_id, sample.result_id),
         occurred_at=sample.observed_at,
         patient_id=patient_id,
         source=lab_id,
@@ -95,7 +95,7 @@ def with_noise(
     if rng.random() < duplicate:
         sent.append(record)
     if rng.random() < resend:
-        again = event.model_copy(update={"event_id": _event_id(str(event.event_id), "resend")})
+        again = event.model_copy(update={"event_id": event_id_for(str(event.event_id), "resend")})
         sent.append(outgoing(record.stream, again))
     if rng.random() < malformed:
         sent.append(poison(record, rng.choice(POISON_KINDS)))
