@@ -19,6 +19,8 @@ help:
 	@echo "make logs      tail the logs (ARGS=\"planner -f\" for one, following)"
 	@echo "make lint      ruff, mypy and the import-linter contracts"
 	@echo "make test      lint, then Kafka + Postgres + topics, then pytest"
+	@echo "make demo      run a 50-patient, 6-month simulated clinic through the platform"
+	@echo "make bench     throughput, latency, sweep and scale, each beside a baseline"
 
 # The venv is (re)built when pyproject.toml changes, so `make up` and `make test` work first time.
 STAMP := $(VENV)/.installed
@@ -55,6 +57,15 @@ stack: $(STAMP)
 test: lint stack
 	eval "$$($(PY) -m devstack env)" && $(PY) -m pytest -q
 
-demo bench test-faults:
+# A small cohort (50 patients, 6 simulated months) through the platform `make up` runs.
+demo: $(STAMP)
+	$(PY) -m devstack up
+	$(PY) -m simulator --patients 50 --days 182 --json results/demo.json
+
+# Every benchmark beside its baseline, on isolated topics and schemas of the native stack.
+bench: stack
+	eval "$$($(PY) -m devstack env)" && $(PY) -m bench
+
+test-faults:
 	@echo "make $@: not yet implemented" >&2
 	@exit 1
