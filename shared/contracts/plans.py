@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Annotated, Literal
 from uuid import UUID
 from zoneinfo import available_timezones
@@ -15,8 +16,14 @@ from shared.contracts.vocabulary import Indication, Phase, Product, Route, Sever
 LoincCode = Annotated[str, StringConstraints(pattern=r"^\d{1,7}-\d$")]
 
 
+@cache
+def _timezones() -> frozenset[str]:
+    # available_timezones() walks the tz database on disk at every call: read it once.
+    return frozenset(available_timezones())
+
+
 def _known_timezone(value: str) -> str:
-    if value not in available_timezones():
+    if value not in _timezones():
         raise ValueError(f"unknown IANA timezone {value!r}")
     return value
 
