@@ -97,7 +97,7 @@ async def get_clock(runtime: RuntimeDep, _: OpsActor) -> ClockState:
 async def set_clock(request: ClockRequest, runtime: RuntimeDep, _: OpsActor) -> ClockState:
     """Pin the service's clock, for a simulation in which weeks pass in seconds."""
     try:
-        runtime.set_clock(request.now)
+        await runtime.pin_clock(request.now)
     except PermissionError as exc:
         raise DomainError(str(exc), status_code=403) from None
     return ClockState(now=runtime.clock(), pinned=runtime.clock_pinned)

@@ -92,10 +92,20 @@ class ServiceRuntime:
         return self._clock_override is not None
 
     def set_clock(self, now: datetime | None) -> None:
-        """Pin "now" for a simulation (None returns to the wall clock); never in production."""
+        """Pin "now" in this process (None returns to the wall clock); never in production."""
         if now is not None and self.settings.environment == "production":
             raise PermissionError("the clock cannot be set in production")
         self._clock_override = now
+
+    async def pin_clock(self, now: datetime | None) -> None:
+        """Pin "now" and keep it in the database, so a restart resumes at the simulated time."""
+        self.set_clock(now)
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                "insert into simulation_clock (singleton, pinned_at) values (true, $1)"
+                " on conflict (singleton) do update set pinned_at = excluded.pinned_at",
+                now,
+            )
 
     async def run_sweepers(self) -> dict[str, int]:
         """Run every sweeper once, now (for simulations and operators); returns findings."""
@@ -175,6 +185,10 @@ class ServiceRuntime:
         )
         self._pool = pool
         log.info("database ready", extra={"migrations_applied": applied})
+        if self.settings.environment != "production" and self._clock_override is None:
+            self._clock_override = await self._retry(
+                lambda: pool.fetchval("select pinned_at from simulation_clock"), "read the clock"
+            )
         await self._retry(self._start_broker, "connect to Kafka")
         self._relay = OutboxRelay(
             pool=pool,

@@ -30,6 +30,20 @@ async def test_pinned_clock_drives_sweepers(
         assert (await ops.post("/ops/sweeps", headers=bearer("clinic"))).status_code == 403
 
 
+async def test_a_pinned_clock_survives_a_restart(probe_settings: ProbeSettings) -> None:
+    pinned = datetime(2026, 2, 1, 6, 0, tzinfo=UTC)
+    async with running(build_app(probe_settings), headers=bearer("ops")) as ops:
+        await ops.put("/ops/clock", json={"now": pinned.isoformat()})
+    async with running(build_app(probe_settings), headers=bearer("ops")) as ops:
+        assert (await ops.get("/ops/clock")).json() == {
+            "now": "2026-02-01T06:00:00Z",
+            "pinned": True,
+        }
+        await ops.put("/ops/clock", json={"now": None})
+    async with running(build_app(probe_settings), headers=bearer("ops")) as ops:
+        assert (await ops.get("/ops/clock")).json()["pinned"] is False
+
+
 def test_the_clock_cannot_be_pinned_in_production(probe_settings: ProbeSettings) -> None:
     runtime = ServiceRuntime.__new__(ServiceRuntime)
     runtime.settings = probe_settings.model_copy(update={"environment": "production"})
