@@ -12,7 +12,7 @@ import asyncio
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -49,6 +49,12 @@ class Target:
     urls: dict[str, str]
     kafka: KafkaSettings
     headers: dict[str, str]
+    replicas: dict[str, list[str]] = field(default_factory=dict)
+    """Further instances of a service (their clocks are pinned too)."""
+
+    def instances(self, service: str) -> list[str]:
+        """Every instance's base URL."""
+        return [self.urls[service], *self.replicas.get(service, [])]
 
 
 @dataclass
@@ -87,10 +93,14 @@ class Simulation:
         *,
         run_tag: str,
         on_day: Callable[[int, int], None] = lambda done, total: None,
+        faults: Mapping[int, Callable[[], Awaitable[None]]] | None = None,
+        patience_s: float = 180.0,
     ) -> None:
         self.config = config
         self.target = target
         self.on_day = on_day
+        self.faults = dict(faults or {})
+        self.patience_s = patience_s
         self.topics = target.kafka.topics
         first_day = datetime.now(UTC).date() - timedelta(days=config.days + 1)
         self.calendar = Calendar(first_day=first_day, timezone=config.timezone)
@@ -165,12 +175,14 @@ class Simulation:
         for patient in starting:
             await self._create_plan(patient, on)
         await self._publish(self.outbox.pop(day, []))
+        if day in self.faults:
+            # Mid-stream: the day's records are on their way to the consumers.
+            await self.faults[day]()
         await self._plans_known([p for p in starting if p.plan is not None])
         await self._caught_up(("adherence", "labs"))
         await self._pin(self.calendar.start_of(on + timedelta(days=1)) + timedelta(seconds=1))
         for service in ("adherence", "planner"):
-            answer = await self._client.post(f"{self.target.urls[service]}/ops/sweeps")
-            answer.raise_for_status()
+            await self._request("POST", f"{self.target.urls[service]}/ops/sweeps")
 
     def _first_dose_before_plan(self, profile: PatientProfile) -> bool:
         # Only injections given at the first visit are recorded before the plan is entered.
@@ -202,18 +214,35 @@ class Simulation:
         assert self._http is not None
         return self._http
 
+    async def _request(self, method: str, url: str, **options: Any) -> httpx.Response:
+        """A call that waits out a restarting service or database (transport errors, 5xx)."""
+        deadline = time.monotonic() + self.patience_s
+        while True:
+            try:
+                answer = await self._client.request(method, url, **options)
+                if answer.status_code < 500 or time.monotonic() > deadline:
+                    return answer.raise_for_status()
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(0.2)
+
     async def _pin(self, now: datetime | None) -> None:
         body = {"now": now.isoformat() if now else None}
         await asyncio.gather(
-            *(self._client.put(f"{self.target.urls[s]}/ops/clock", json=body) for s in CLOCKED)
+            *(
+                self._request("PUT", f"{url}/ops/clock", json=body)
+                for service in CLOCKED
+                for url in self.target.instances(service)
+            )
         )
 
     async def _create_plan(self, patient: PatientRun, on: date) -> None:
         profile = patient.profile
         start = self.calendar.date_of(profile.start_day)
-        answer = await self._client.post(
+        answer = await self._plan_request(
             f"{self.target.urls['planner']}/plans",
-            json={
+            {
                 "patient_id": profile.patient_id,
                 "indication": profile.indication.value,
                 "severity": profile.severity.value,
@@ -231,6 +260,20 @@ class Simulation:
         patient.plan = plan
         patient.created_at = self.calendar.end_of(on)
         self._prepare_records(patient, on)
+
+    async def _plan_request(self, url: str, body: dict[str, Any]) -> httpx.Response:
+        # A planner killed mid-request may have committed the plan: a retry then meets 409
+        # (one active plan per patient and indication), and the plan is read back instead.
+        try:
+            return await self._request("POST", url, json=body)
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code != 409:
+                return exc.response
+        plans = await self._request(
+            "GET", f"{self.target.urls['planner']}/patients/{body['patient_id']}/plans"
+        )
+        found = [p for p in plans.json() if p["status"] == "active"]
+        return httpx.Response(201, json=found[0]) if found else plans
 
     def _prepare_records(self, patient: PatientRun, created_on: date) -> None:
         """Work out the patient's administrations and results and queue them by day."""
@@ -296,9 +339,12 @@ class Simulation:
         for patient in patients:
             assert patient.plan is not None
             url = f"{self.target.urls['adherence']}/plans/{patient.plan.plan_id}/doses"
-            for _ in range(600):
-                if (await self._client.get(url)).status_code == 200:
-                    break
+            for _ in range(int(self.patience_s * 20)):
+                try:
+                    if (await self._client.get(url)).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass  # restarting
                 await asyncio.sleep(0.05)
             else:
                 self.ledger.failures.append(
@@ -309,7 +355,11 @@ class Simulation:
         """Wait until each service's consumer group has committed everything on its topics."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            lags = await asyncio.gather(*(self._lag[s].measure() for s in services))
+            try:
+                lags = await asyncio.gather(*(self._lag[s].measure() for s in services))
+            except Exception:  # the broker restarting: ask again
+                await asyncio.sleep(0.5)
+                continue
             if all(lag and not any(lag.values()) for lag in lags):
                 return
             await asyncio.sleep(0.05)
@@ -332,7 +382,7 @@ class Simulation:
     async def _outbox_backlog(self) -> float:
         total = 0.0
         for url in self.target.urls.values():
-            metrics = (await self._client.get(f"{url}/metrics")).text
+            metrics = (await self._request("GET", f"{url}/metrics")).text
             for line in metrics.splitlines():
                 if line.startswith("b12_outbox_backlog "):
                     total += float(line.split()[1])
