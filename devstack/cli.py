@@ -1,4 +1,4 @@
-"""Command line: ``python -m devstack up|down|status|logs|kafka-up|postgres-up|topics|env``."""
+"""Command line: ``python -m devstack up|down|status|logs|...|publish|dead-letters``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from devstack import kafka, postgres, procs, services, topics
+from devstack.deadletters import dead_letters
 from devstack.paths import LOOPBACK, StackConfig
 from devstack.procs import StackError
 from devstack.publish import publish
@@ -23,6 +24,8 @@ USAGE = """\
 usage: python -m devstack COMMAND [COMMAND ...]
        python -m devstack up [--no-services]
        python -m devstack logs [NAME] [-n N] [-f]
+       python -m devstack dead-letters SERVICE [--kind K] [--topic T] [--limit N]
+       python -m devstack dead-letters SERVICE --replay ID [ID ...]
 
 commands:
   up            start Postgres, Kafka, topics and the four services (idempotent)
@@ -34,6 +37,7 @@ commands:
   topics        create the platform's topics
   env           print export lines that point a shell or test run at this stack
   publish       validate a JSON event and publish it: publish doses event.json
+  dead-letters  list a running service's dead letters, or replay them (--help for more)
 """
 
 
@@ -281,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args[0] == "logs":
             return cmd_logs(cfg, args[1:])
+        if args[0] == "dead-letters":
+            return dead_letters(args[1:], ports=cfg.service_ports)
         if args[0] == "publish":
             return publish(args[1:], bootstrap=cfg.kafka_bootstrap, prefix=cfg.topic_prefix)
         if args[0] == "up" and args[1:] == ["--no-services"]:
