@@ -27,10 +27,11 @@ async def act_on_alert(
     *,
     action: StaffAction,
     by: str,
+    principal: str,
     note: str | None,
     now: datetime,
 ) -> Transition:
-    """Apply a staff action; a repeated acknowledgement is recorded and changes nothing."""
+    """Apply a staff action (``principal``: who was authenticated); a repeat changes nothing."""
     decide = acknowledge if action == "acknowledge" else resolve
     async with notifier.pool.acquire() as conn, conn.transaction():
         alert = await store.alert_for_update(conn, alert_id)
@@ -59,6 +60,7 @@ async def act_on_alert(
             actor=transition.action.by,
             note=transition.action.note,
             at=now,
+            principal=principal,
         )
     notifier.notifier_metrics.alerts.labels(transition.action.kind).inc()
     return transition

@@ -29,6 +29,7 @@ from services.notifier.schemas import (
 )
 from shared.contracts import FlagReason, FlagSeverity, PatientId
 from shared.http import NotFound, PoolDep, RuntimeDep
+from shared.security import Principal, Reader, StaffActor
 
 router = APIRouter(tags=["alerts"])
 
@@ -46,6 +47,7 @@ NotifierDep = Annotated[NotifierRuntime, Depends(get_notifier)]
 @router.get("/alerts", response_model=AlertPage)
 async def list_alerts(
     pool: PoolDep,
+    _: Reader,
     status: AlertStatus | None = None,
     severity: FlagSeverity | None = None,
     team: TeamName | None = None,
@@ -70,6 +72,7 @@ async def list_alerts(
 @router.get("/alerts/stream", response_class=EventSourceResponse)
 async def stream_alerts(
     notifier: NotifierDep,
+    _: Reader,
     team: TeamName | None = None,
     severity: FlagSeverity | None = None,
     recipient: TeamName | None = None,
@@ -89,7 +92,7 @@ async def stream_alerts(
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertDetail, responses=NOT_FOUND)
-async def get_alert(alert_id: UUID, pool: PoolDep) -> AlertDetail:
+async def get_alert(alert_id: UUID, pool: PoolDep, _: Reader) -> AlertDetail:
     """One alert with its evidence, occurrences, acknowledgements, escalations and deliveries."""
     row = await store.alert_row(pool, alert_id)
     if row is None:
@@ -116,10 +119,20 @@ async def get_alert(alert_id: UUID, pool: PoolDep) -> AlertDetail:
 
 
 async def _act(
-    notifier: NotifierRuntime, alert_id: UUID, action: StaffAction, body: StaffActionRequest
+    notifier: NotifierRuntime,
+    alert_id: UUID,
+    action: StaffAction,
+    body: StaffActionRequest,
+    actor: Principal,
 ) -> ActionResult:
     transition = await act_on_alert(
-        notifier, alert_id, action=action, by=body.by, note=body.note, now=notifier.clock()
+        notifier,
+        alert_id,
+        action=action,
+        by=body.by,
+        principal=actor.subject,
+        note=body.note,
+        now=notifier.clock(),
     )
     row = await store.alert_row(notifier.pool, alert_id)
     assert row is not None
@@ -136,10 +149,10 @@ async def _act(
     responses={**NOT_FOUND, 409: {"description": "The alert is resolved"}},
 )
 async def acknowledge_alert(
-    alert_id: UUID, body: StaffActionRequest, notifier: NotifierDep
+    alert_id: UUID, body: StaffActionRequest, notifier: NotifierDep, actor: StaffActor
 ) -> ActionResult:
     """Acknowledge an alert (stops its escalation); repeating it is harmless."""
-    return await _act(notifier, alert_id, "acknowledge", body)
+    return await _act(notifier, alert_id, "acknowledge", body, actor)
 
 
 @router.post(
@@ -148,7 +161,7 @@ async def acknowledge_alert(
     responses={**NOT_FOUND, 409: {"description": "The alert is already resolved"}},
 )
 async def resolve_alert(
-    alert_id: UUID, body: StaffActionRequest, notifier: NotifierDep
+    alert_id: UUID, body: StaffActionRequest, notifier: NotifierDep, actor: StaffActor
 ) -> ActionResult:
     """Resolve an open or acknowledged alert; the next flag for it opens a new alert."""
-    return await _act(notifier, alert_id, "resolve", body)
+    return await _act(notifier, alert_id, "resolve", body, actor)

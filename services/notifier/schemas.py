@@ -77,6 +77,9 @@ class ActionView(BaseModel):
 
     kind: str
     actor: str
+    principal: str | None = Field(
+        default=None, description="The authenticated caller (token subject) of a staff action"
+    )
     note: str | None
     at: datetime
 

@@ -137,15 +137,18 @@ async def record_action(
     actor: str,
     at: datetime,
     note: str | None = None,
+    principal: str | None = None,
 ) -> None:
-    """Append to the alert's audit trail."""
+    """Append to the alert's audit trail (``principal``: the token subject of a staff action)."""
     await conn.execute(
-        "insert into alert_actions (alert_id, kind, actor, note, at) values ($1, $2, $3, $4, $5)",
+        "insert into alert_actions (alert_id, kind, actor, note, at, principal)"
+        " values ($1, $2, $3, $4, $5, $6)",
         alert_id,
         kind,
         actor,
         note,
         at,
+        principal,
     )
 
 
@@ -230,7 +233,8 @@ async def occurrences_of(conn: Executor, alert_id: UUID) -> list[dict[str, Any]]
 async def actions_of(conn: Executor, alert_id: UUID) -> list[dict[str, Any]]:
     """The alert's audit trail, oldest first."""
     rows = await conn.fetch(
-        "select kind, actor, note, at from alert_actions where alert_id = $1 order by id",
+        "select kind, actor, principal, note, at from alert_actions where alert_id = $1"
+        " order by id",
         alert_id,
     )
     return [dict(row) for row in rows]

@@ -14,7 +14,7 @@ from tests.integration.notifier.builders import SECRET, response_flagged, routin
 from tests.integration.notifier.support import MailSink, WebhookReceiver, until
 from tests.support.factories import patient_id
 from tests.support.kafka import Publisher
-from tests.support.services import ServiceProcess, free_port
+from tests.support.services import ServiceProcess, bearer, free_port
 from tests.support.stack import Stack, service_env
 
 
@@ -67,7 +67,7 @@ async def test_a_killed_process_delivers_everything_once_after_restart(
         await process.wait_ready()
         async with (
             Publisher(kafka_settings.bootstrap_servers) as pub,
-            httpx.AsyncClient(base_url=process.url, timeout=5) as client,
+            httpx.AsyncClient(base_url=process.url, headers=bearer(), timeout=5) as client,
         ):
             await pub.event(kafka_settings.topics.flags, response_flagged(patient))
 

@@ -17,7 +17,7 @@ from tests.integration.notifier.conftest import MakeSettings
 from tests.integration.notifier.support import WebhookReceiver, serving, sse_events
 from tests.support.factories import patient_id
 from tests.support.kafka import Publisher
-from tests.support.services import running
+from tests.support.services import bearer, running
 
 
 async def test_an_sse_client_receives_a_new_alert_and_its_acknowledgement(
@@ -31,7 +31,9 @@ async def test_an_sse_client_receives_a_new_alert_and_its_acknowledgement(
         running(app) as client,
         serving(app) as url,
         Publisher(kafka_settings.bootstrap_servers) as pub,
-        httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(5.0, read=None)) as http,
+        httpx.AsyncClient(
+            base_url=url, headers=bearer(), timeout=httpx.Timeout(5.0, read=None)
+        ) as http,
         http.stream("GET", "/alerts/stream", params={"team": "clinic-nurses"}) as stream,
     ):
         assert stream.status_code == 200
@@ -84,7 +86,9 @@ async def test_the_stream_survives_a_lost_listener_connection_and_says_resync(
         running(app),
         serving(app) as url,
         Publisher(kafka_settings.bootstrap_servers) as pub,
-        httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(5.0, read=None)) as http,
+        httpx.AsyncClient(
+            base_url=url, headers=bearer(), timeout=httpx.Timeout(5.0, read=None)
+        ) as http,
         http.stream("GET", "/alerts/stream") as stream,
     ):
         events = sse_events(stream)
