@@ -29,7 +29,9 @@ from shared.settings import KafkaSettings
 def bearer(*scopes: str, subject: str = "tester-1") -> dict[str, str]:
     """An Authorization header with a development token carrying ``scopes`` (all by default)."""
     token = issue_token(
-        AuthSettings(), subject=subject, scopes=list(scopes or [s.value for s in Scope]),
+        AuthSettings(),
+        subject=subject,
+        scopes=list(scopes or [s.value for s in Scope]),
         now=datetime.now(UTC),
     )
     return {"Authorization": f"Bearer {token}"}
@@ -62,7 +64,10 @@ class ServiceProcess:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", self.module],
-                cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         return self
@@ -109,7 +114,12 @@ class ServiceProcess:
 
 
 def service_env(
-    name: str, *, admin_dsn: str, db: ServiceDatabase, kafka: KafkaSettings, port: int,
+    name: str,
+    *,
+    admin_dsn: str,
+    db: ServiceDatabase,
+    kafka: KafkaSettings,
+    port: int,
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Environment for ``python -m services.<name>`` on a given slice of the stack."""
@@ -140,11 +150,14 @@ class IsolatedPlatform:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     databases: dict[str, ServiceDatabase] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
+    replicas: dict[str, list[ServiceProcess]] = field(default_factory=dict)
+    """Further instances of a service, in its consumer group, on ports of their own."""
 
     @property
     def kafka(self) -> KafkaSettings:
         return KafkaSettings(
-            bootstrap_servers=self.bootstrap, topic_prefix=f"{self.run_id}.treatment.",
+            bootstrap_servers=self.bootstrap,
+            topic_prefix=f"{self.run_id}.treatment.",
             group_prefix=self.run_id,
         )
 
@@ -153,8 +166,11 @@ class IsolatedPlatform:
         admin = await asyncpg.connect(self.admin_dsn)
         try:
             for name in names:
-                db = ServiceDatabase(role=f"{self.run_id}_{name}", password=uuid.uuid4().hex,
-                                     schema=f"{self.run_id}_{name}")
+                db = ServiceDatabase(
+                    role=f"{self.run_id}_{name}",
+                    password=uuid.uuid4().hex,
+                    schema=f"{self.run_id}_{name}",
+                )
                 await provision(admin, db)
                 self.databases[name] = db
         finally:
@@ -167,10 +183,32 @@ class IsolatedPlatform:
         port = old.port if old else self.ports.get(name) or free_port()
         self.ports[name] = port
         extra = {"DASHBOARD_PEERS": self.dashboard_peers(), **self.extra_env.get(name, {})}
-        env = service_env(name, admin_dsn=self.admin_dsn, db=self.databases[name],
-                          kafka=self.kafka, port=port, extra=extra)
+        env = service_env(
+            name,
+            admin_dsn=self.admin_dsn,
+            db=self.databases[name],
+            kafka=self.kafka,
+            port=port,
+            extra=extra,
+        )
         process = ServiceProcess(name, env=env, port=port, log_dir=self.log_dir).start()
         self.services[name] = process
+        return process
+
+    def spawn_replica(self, name: str) -> ServiceProcess:
+        """Start another instance of a service: same schema, group and topics, its own port."""
+        port = free_port()
+        extra = {"DASHBOARD_PEERS": self.dashboard_peers(), **self.extra_env.get(name, {})}
+        env = service_env(
+            name,
+            admin_dsn=self.admin_dsn,
+            db=self.databases[name],
+            kafka=self.kafka,
+            port=port,
+            extra=extra,
+        )
+        process = ServiceProcess(name, env=env, port=port, log_dir=self.log_dir).start()
+        self.replicas.setdefault(name, []).append(process)
         return process
 
     async def start(self, names: Iterable[str] = SERVICES) -> None:
@@ -195,8 +233,8 @@ class IsolatedPlatform:
         return httpx.AsyncClient(base_url=self.url(name), headers=bearer(*scopes), timeout=30.0)
 
     def stop(self) -> None:
-        """Stop every service process."""
-        for process in self.services.values():
+        """Stop every service process, replicas included."""
+        for process in [*self.services.values(), *(r for rs in self.replicas.values() for r in rs)]:
             process.stop()
 
     async def drop(self) -> None:
