@@ -24,7 +24,8 @@ SERVICE_PORTS = {"planner": 8001, "adherence": 8002, "labs": 8003, "notifier": 8
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return loaded
 
 
 def _published(service: dict[str, Any]) -> dict[int, int]:
