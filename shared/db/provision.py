@@ -56,9 +56,14 @@ async def provision(admin: asyncpg.Connection, db: ServiceDatabase) -> None:
 
 async def drop(admin: asyncpg.Connection, db: ServiceDatabase) -> None:
     """Remove the schema and role (test runs clean up after themselves)."""
-    await admin.execute(f"drop schema if exists {_ident(db.schema)} cascade")
-    await admin.execute(f"drop owned by {_ident(db.role)} cascade")
-    await admin.execute(f"drop role if exists {_ident(db.role)}")
+    # Granting and revoking rewrite the database's ACL: serialise with provisioning, or two
+    # sessions at once fail with "tuple concurrently updated".
+    async with admin.transaction():
+        await admin.execute("select pg_advisory_xact_lock(hashtext('b12.provision'))")
+        await admin.execute(f"drop schema if exists {_ident(db.schema)} cascade")
+        if await admin.fetchval("select 1 from pg_roles where rolname = $1", db.role):
+            await admin.execute(f"drop owned by {_ident(db.role)} cascade")
+            await admin.execute(f"drop role {_ident(db.role)}")
 
 
 def default_databases(password_prefix: str = "") -> list[ServiceDatabase]:
