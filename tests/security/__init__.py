@@ -1,0 +1,1 @@
+"""Security: who may call what, least privilege in the database, bad input, logs without PHI."""
