@@ -8,6 +8,7 @@ import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
@@ -100,6 +101,9 @@ def subscribe(
         max_records=max_records,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        # Range gives each member the same partition numbers of every (co-partitioned) topic,
+        # so one instance sees a patient's plans, doses and results alike.
+        partition_assignment_strategy=(RangePartitionAssignor,),
         parser=_safe_batch_parser,
         decoder=_raw_records,
         title=title,

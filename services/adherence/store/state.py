@@ -111,7 +111,12 @@ def dose_from_row(row: asyncpg.Record) -> TrackedDose:
 
 
 async def lock_patient_plans(conn: Connection, patient_id: str) -> list[TrackedPlan]:
-    """The patient's plans, locked until the transaction ends (in plan_id order: no deadlock)."""
+    """The patient's plans, locked until the transaction ends (in plan_id order: no deadlock).
+
+    A patient lock comes first: with no plan yet there is no row to lock, and a dose parked by
+    one transaction must not pass a PlanCreated reconciled by another that cannot see it.
+    """
+    await conn.execute("select pg_advisory_xact_lock(hashtext('adherence:' || $1))", patient_id)
     rows = await conn.fetch(
         PLANS_QUERY + " where patient_id = $1 order by plan_id for update",
         patient_id,
