@@ -70,6 +70,19 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _problem(description: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+# Answers FastAPI itself gives: documented on the operations that can get them.
+SECURED_RESPONSES = {
+    "401": _problem("Missing, invalid or expired bearer token"),
+    "403": _problem("The token carries none of the scopes this operation accepts"),
+}
+BODY_RESPONSES = {"400": _problem("The body could not be read (not UTF-8)")}
+
+
 def _probe_router() -> APIRouter:
     router = APIRouter(tags=["operations"])
 
@@ -96,6 +109,26 @@ def _probe_router() -> APIRouter:
     return router
 
 
+def _document_framework_answers(app: FastAPI) -> None:
+    """Protected operations may answer 401 and 403, operations with a body 400."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()  # cached by FastAPI; adding the same answers again changes nothing
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                responses = operation.setdefault("responses", {})
+                if operation.get("security"):
+                    for status, answer in SECURED_RESPONSES.items():
+                        responses.setdefault(status, answer)
+                if "requestBody" in operation:
+                    for status, answer in BODY_RESPONSES.items():
+                        responses.setdefault(status, answer)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -108,6 +141,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+    @app.exception_handler(asyncpg.CharacterNotInRepertoireError)
+    @app.exception_handler(asyncpg.UntranslatableCharacterError)
+    async def unstorable_text(_: Request, exc: asyncpg.DataError) -> JSONResponse:
+        # A NUL (or a character the database encoding lacks) in a parameter or body field.
+        detail = "text contains a character that cannot be stored (such as NUL)"
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(NotReady)
     async def not_ready(_: Request, exc: NotReady) -> JSONResponse:
@@ -178,6 +218,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     _install_error_handlers(app)
+    _document_framework_answers(app)
     _install_metrics_middleware(app)
     # The overview page, served by any service, reads the others' probes, metrics and alerts.
     app.add_middleware(PeerCORS, origins=peer_origins(spec.settings.dashboard_peers))

@@ -37,7 +37,7 @@ class DeadLetterView(BaseModel):
 class ReplayRequest(BaseModel):
     """Which dead letters to send back to their original topic."""
 
-    ids: list[int] = Field(min_length=1, max_length=1000)
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(min_length=1, max_length=1000)
 
 
 class ReplayResult(BaseModel):
