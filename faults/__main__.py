@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 import tempfile
 from dataclasses import asdict
@@ -40,6 +41,8 @@ def main() -> int:
     parser.add_argument("--days", type=int)
     parser.add_argument("--seed", type=int, default=17)
     args = parser.parse_args()
+    # The broker restart is on purpose: the clients' reconnect chatter is not news.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     patients = args.patients or (12 if args.quick else 60)
     days = args.days or (60 if args.quick else 150)
     config = CohortConfig(
