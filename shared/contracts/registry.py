@@ -62,6 +62,9 @@ def decode_event(
         data = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise DecodeError("invalid_json", f"not UTF-8 JSON: {exc}") from None
+    except RecursionError:
+        # Deeper than the parser recurses (a few hundred bytes of "[" suffice): never an event.
+        raise DecodeError("invalid_json", "JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise DecodeError("schema_invalid", "the body must be a JSON object")
     type_name = data.get("type")
