@@ -14,13 +14,20 @@ from shared.topics import DLQ_SUFFIX
 HEADER_PREFIX = "dlq_"
 
 
+def storable(text: str) -> str:
+    """Text Postgres can hold: NUL (refused by text and jsonb) becomes U+FFFD, as undecodable
+    bytes do, so a poison record can always be dead-lettered."""
+    return text.replace("\x00", "\ufffd")
+
+
 def dlq_headers(rejection: Rejection, *, service: str, now: datetime) -> dict[str, str]:
     """The original headers plus why and where from (the original ``ce_id`` is kept for replay)."""
     delivery = rejection.delivery
+    original = {storable(k): storable(v) for k, v in delivery.headers.items()}
     return {
-        **{k: v for k, v in delivery.headers.items() if not k.startswith(HEADER_PREFIX)},
+        **{k: v for k, v in original.items() if not k.startswith(HEADER_PREFIX)},
         "dlq_error_kind": rejection.kind,
-        "dlq_error_message": rejection.message[:1000],
+        "dlq_error_message": storable(rejection.message[:1000]),
         "dlq_original_topic": delivery.topic,
         "dlq_original_partition": str(delivery.partition),
         "dlq_original_offset": str(delivery.offset),
@@ -46,9 +53,9 @@ async def dead_letter(
             delivery.partition,
             delivery.offset,
             event.event_id if event else None,
-            event.type if event else delivery.headers.get("ce_type"),
+            event.type if event else headers.get("ce_type"),
             rejection.kind,
-            rejection.message[:1000],
+            headers["dlq_error_message"],
             delivery.key,
             delivery.value or b"",
             headers,
