@@ -22,6 +22,7 @@ from bench.scale import scale
 from bench.sweep import sweep_once
 from devstack.paths import REPO_ROOT
 
+ALL = ("ingest", "latency", "sweep", "scale")
 SIZES = {
     "full": {
         "ingest_patients": 1000,
@@ -145,16 +146,14 @@ def table(results: dict[str, Any]) -> str:
 def main() -> None:
     """Parse arguments, run, print and save."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument(
-        "only",
-        nargs="*",
-        default=["ingest", "latency", "sweep", "scale"],
-        choices=["ingest", "latency", "sweep", "scale"],
-    )
+    parser.add_argument("only", nargs="*", help=f"run only these, of {', '.join(ALL)}")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     args = parser.parse_args()
+    unknown = set(args.only) - set(ALL)
+    if unknown:
+        parser.error(f"unknown benchmarks: {', '.join(sorted(unknown))} (choose from {ALL})")
     started = time.perf_counter()
-    results = asyncio.run(run(args.only, SIZES["quick" if args.quick else "full"]))
+    results = asyncio.run(run(args.only or list(ALL), SIZES["quick" if args.quick else "full"]))
     results["wall_seconds"] = round(time.perf_counter() - started, 1)
     out = REPO_ROOT / "results" / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(exist_ok=True)
