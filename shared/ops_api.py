@@ -13,6 +13,8 @@ from shared.http import DomainError, PoolDep, RuntimeDep
 from shared.messaging import deadletter
 from shared.security import OpsActor
 
+BIGINT_MAX = 2**63 - 1  # dead letter ids are bigserial: a larger number is a 422, not a 500
+
 router = APIRouter(prefix="/dead-letters", tags=["operations"])
 control = APIRouter(prefix="/ops", tags=["operations"])
 
@@ -37,7 +39,7 @@ class DeadLetterView(BaseModel):
 class ReplayRequest(BaseModel):
     """Which dead letters to send back to their original topic."""
 
-    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(min_length=1, max_length=1000)
+    ids: list[Annotated[int, Field(ge=1, le=BIGINT_MAX)]] = Field(min_length=1, max_length=1000)
 
 
 class ReplayResult(BaseModel):
@@ -54,7 +56,7 @@ async def list_dead_letters(
     kind: str | None = None,
     topic: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
 ) -> list[DeadLetterView]:
     """Dead-lettered records, newest first (page with ``before_id``)."""
     rows = await deadletter.list_dead_letters(
