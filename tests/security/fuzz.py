@@ -194,6 +194,7 @@ def records(draw: st.DrawFn, templates: list[dict[str, Any]] = TEMPLATES) -> Fuz
     """One record: a body (made from ``templates`` when an envelope), a key, headers."""
     value, body = draw(bodies(templates))
     patient = body.get("patient_id") if body else None
+    key: bytes | None = None
     if isinstance(patient, str) and draw(st.integers(0, 3)):  # mostly the right key
         key = _utf8(patient)
     else:

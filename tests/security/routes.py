@@ -101,7 +101,7 @@ def token(
     """A token with ``scopes``, issued ``age_s`` ago, signed with ``secret`` (default: ours)."""
     settings = AuthSettings() if secret is None else AuthSettings(jwt_secret=SecretStr(secret))
     issued = datetime.now(UTC) - timedelta(seconds=age_s)
-    return issue_token(settings, subject=subject, scopes=list(scopes), now=issued, ttl_s=60)
+    return issue_token(settings, subject=subject, scopes=list(scopes), now=issued, ttl_s=3600)
 
 
 def signed(claims: dict[str, object], *, algorithm: str = "HS256") -> str:

@@ -68,7 +68,7 @@ async def test_an_acknowledgement_records_the_token_subject_as_its_principal(
 
         async def alert() -> list[dict[str, Any]]:
             page = await client.get("/alerts", params={"patient_id": patient}, headers=reader)
-            return page.json()["items"]
+            return list(page.json()["items"])
 
         (opened,) = await eventually(alert, what="the alert")
         url = f"/alerts/{opened['alert_id']}"

@@ -95,6 +95,7 @@ async def test_a_role_cannot_use_another_services_schema(
             mine.role,
             theirs.schema,
         )
+        assert privileges is not None
         assert dict(privileges) == {"usage": False, "create": False}
         assert await _refused(conn, f'select * from "{theirs.schema}".canary')
         assert await _refused(conn, f"insert into \"{theirs.schema}\".canary values ('x')")

@@ -50,8 +50,11 @@ def _consumer() -> EventConsumer:
     async def handler(conn: Any, batch: Any) -> list[Rejection]:
         raise AssertionError("decode only")
 
+    def no_pool() -> asyncpg.Pool:
+        raise AssertionError("decode needs no database")
+
     return EventConsumer(
-        config=config, pool=lambda: None, handler=handler, metrics=ServiceMetrics("fuzz")
+        config=config, pool=no_pool, handler=handler, metrics=ServiceMetrics("fuzz")
     )
 
 

@@ -71,7 +71,9 @@ def _assert_no_forged_lines(output: str, *, at_least: int = 1) -> list[dict[str,
     value=st.text() | st.sampled_from(INJECTIONS),
     name=st.sampled_from(["patient_id", "note", "error", "by", "detail"]),
 )
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 def test_any_text_in_a_message_or_a_field_stays_inside_one_json_line(
     message: str, value: str, name: str
 ) -> None:

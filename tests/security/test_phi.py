@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -121,7 +122,7 @@ async def test_free_text_never_reaches_logs_or_outbound_events(platform: Isolate
         raw = json.dumps(poison).encode()
         at = await _publish_raw(bootstrap, topics.doses, raw, patient.encode())
         for service in (adherence, labs):
-            await eventually(lambda s=service: _dead_lettered(s, topics.doses, at))
+            await eventually(partial(_dead_lettered, service, topics.doses, at))
         cancelled = await planner.post(
             f"/plans/{plan_id}/cancel", json={"reason": markers["cancel"]}, headers=clinic
         )

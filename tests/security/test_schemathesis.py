@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import schemathesis
-from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -44,7 +43,6 @@ CHECKS = [not_a_server_error, status_code_conformance]
 # Ending a plan or an alert goes after the changes to it; the clock and sweeps after all.
 ENDINGS = ("/cancel", "/resolve")
 LAST = ("PUT /ops/clock", "POST /ops/sweeps")
-HEADERS = auth(token(*ALL_SCOPES, subject="schemathesis"))
 REPORT = Path(__file__).resolve().parents[2] / "test-artifacts" / "schemathesis"
 
 
@@ -69,6 +67,11 @@ class Tally:
         }
 
 
+def _headers() -> dict[str, str]:
+    """A fresh all-scopes token (one made at import could expire before the test runs)."""
+    return auth(token(*ALL_SCOPES, subject="schemathesis"))
+
+
 def _label(operation: Any) -> str:
     return f"{operation.method.upper()} {operation.path}"
 
@@ -82,7 +85,7 @@ def _fuzz_operation(
     path_parameters: dict[str, str] | None = None,
 ) -> None:
     """Up to EXAMPLES cases of one operation, each response checked; failures are collected."""
-    label = _label(operation)
+    label, headers = _label(operation), _headers()
     # A live event stream never ends: keep what it sent in a short window.
     timeout = 0.3 if operation.path.endswith("/stream") else 30
     strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
@@ -99,14 +102,14 @@ def _fuzz_operation(
     def one(case: Any) -> None:
         tally.cases[label] += 1
         try:
-            response = case.call(session=client, headers=HEADERS, timeout=timeout)
+            response = case.call(session=client, headers=headers, timeout=timeout)
         except Exception as crash:  # the in-process app raised: a 500 behind a real server
             key = f"{label} -> raised {type(crash).__name__}"
             tally.failures.setdefault(key, f"{crash}\n{case.as_curl_command()}")
             return
         tally.statuses[f"{label} {response.status_code}"] += 1
         try:
-            case.validate_response(response, checks=CHECKS, headers=HEADERS)
+            case.validate_response(response, checks=CHECKS, headers=headers)
         except (AssertionError, FailureGroup) as failure:  # keep the first of each, go on
             key = f"{label} -> {response.status_code}"
             tally.failures.setdefault(key, f"{failure}\n{response.text[:300]}")
@@ -137,22 +140,24 @@ def _fuzz(schema: Any, client: asgi.ASGIClient, tally: Tally, seeded: dict[str, 
 async def _seed(name: str, client: asgi.ASGIClient, kafka: KafkaSettings) -> dict[str, str]:
     """Data for the operations' path parameters to point at; returns their values."""
 
+    headers = _headers()
+
     async def get(url: str) -> Any:
-        answer = await asyncio.to_thread(client.get, url, headers=HEADERS)
+        answer = await asyncio.to_thread(client.get, url, headers=headers)
         return answer.json() if answer.status_code == 200 else None
 
     patient = patient_id()
     async with Publisher(kafka.bootstrap_servers) as pub:
         if name == "planner":
             today = datetime.now(ZoneInfo("Europe/London")).date()
-            body = {
+            body: dict[str, Any] = {
                 "patient_id": patient,
                 "indication": "pernicious_anaemia",
                 "severity": "moderate",
                 "neurological_involvement": False,
                 "start_date": today.isoformat(),
             }
-            created = await asyncio.to_thread(client.post, "/plans", json=body, headers=HEADERS)
+            created = await asyncio.to_thread(client.post, "/plans", json=body, headers=headers)
             plan_id = created.json()["plan_id"]
             flag = response_flagged(patient, plan_id=plan_id, action=shorten_to(8))
             await pub.event(kafka.topics.flags, flag)
@@ -185,7 +190,7 @@ async def test_schemathesis_finds_no_server_error_and_no_undocumented_response(
     make_app: MakeApp, security_kafka: KafkaSettings, name: str
 ) -> None:
     """Generated requests to every operation get documented non-5xx answers only."""
-    app: FastAPI = make_app(name)
+    app: Any = make_app(name)  # an ASGI app, as schemathesis types it
     tally = Tally(name)
     schema = await asyncio.to_thread(schemathesis.openapi.from_asgi, "/openapi.json", app)
     try:
