@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from shared.contracts import PlanCancelled
@@ -35,6 +38,26 @@ class FuzzRecord:
     value: bytes | None
     key: bytes | None
     headers: tuple[tuple[str, bytes], ...]
+
+    def to_json(self) -> str:
+        """One line of JSON (bytes as base64)."""
+
+        def b64(data: bytes | None) -> str | None:
+            return None if data is None else base64.b64encode(data).decode()
+
+        headers = [[name, b64(value)] for name, value in self.headers]
+        return json.dumps({"value": b64(self.value), "key": b64(self.key), "headers": headers})
+
+    @classmethod
+    def from_json(cls, line: str) -> FuzzRecord:
+        """The record ``to_json`` wrote."""
+        data = json.loads(line)
+
+        def raw(text: str | None) -> bytes | None:
+            return None if text is None else base64.b64decode(text)
+
+        headers = tuple((name, raw(value) or b"") for name, value in data["headers"])
+        return cls(raw(data["value"]), raw(data["key"]), headers)
 
 
 @dataclass(frozen=True)
@@ -222,3 +245,28 @@ def fresh_ids(record: FuzzRecord) -> FuzzRecord:
 def as_consumed(record: FuzzRecord, *, topic: str, offset: int = 0) -> ConsumerRecord:
     """How the consumer receives the record."""
     return ConsumerRecord(topic, 0, offset, record.key, record.value, record.headers)
+
+
+def seeded(count: int, *, seed_value: int = 20261125) -> list[FuzzRecord]:
+    """``count`` DoseAdministered-based records from a fixed seed, with fresh event ids."""
+    drawn: list[FuzzRecord] = []
+
+    @seed(seed_value)
+    @given(record=records(TEMPLATES[:1]))
+    @settings(
+        max_examples=count,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def draw(record: FuzzRecord) -> None:
+        drawn.append(fresh_ids(record))
+
+    draw()
+    return drawn
+
+
+if __name__ == "__main__":
+    # ``python -m tests.security.fuzz 200``: the seeded burst, one JSON record per line.
+    for record in seeded(int(sys.argv[1])):
+        print(record.to_json())
