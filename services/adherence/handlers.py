@@ -10,9 +10,11 @@ anything of it is written.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from uuid import UUID
 
 from services.adherence.domain import (
     AdministrationMatched,
@@ -44,13 +46,22 @@ Refused = AdministrationRejected
 """Why an event can never be applied: its kind and message go to the dead-letter topic."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class PatientState:
-    """A patient's plans (locked), their doses, and administrations outside the schedule."""
+    """A patient's plans (locked), their doses, and administrations outside the schedule.
+
+    Events change it in memory as they are applied; ``touched`` names the plans to settle
+    once the patient's events of the batch are all applied.
+    """
 
     plans: list[TrackedPlan]
     doses: list[TrackedDose]
     others: list[DoseAdministered]
+    touched: set[UUID] = field(default_factory=set)
+
+    def touch_all(self) -> None:
+        """Every plan of the patient needs settling (its administrations changed)."""
+        self.touched.update(plan.plan_id for plan in self.plans)
 
 
 async def load_patient(conn: Connection, patient_id: str) -> PatientState:
@@ -61,67 +72,89 @@ async def load_patient(conn: Connection, patient_id: str) -> PatientState:
     return PatientState(plans=plans, doses=doses, others=others)
 
 
+def by_patient(batch: Sequence[Inbound]) -> dict[str, list[Inbound]]:
+    """The batch's events per patient, each patient's in batch (Kafka) order."""
+    grouped: dict[str, list[Inbound]] = defaultdict(list)
+    for inbound in batch:
+        grouped[inbound.event.patient_id].append(inbound)
+    return grouped
+
+
 def build_handler(runtime: ServiceRuntime, context: Context) -> BatchHandler:
     """The consumer's handler for treatment.plans and treatment.doses."""
 
     async def handle(conn: Connection, batch: Sequence[Inbound]) -> list[Rejection]:
-        """Apply plan and dose events in order; return the ones refused for good."""
+        """Apply each patient's events in order, then settle what they changed, once."""
         rejections = []
-        for inbound in each_traced(batch, service=context.source):
-            refused = await apply_event(conn, inbound.event, now=runtime.clock(), context=context)
-            if refused is not None:
-                log.warning(
-                    "event refused",
-                    extra={"kind": refused.kind, "event_type": inbound.event.type},
-                )
-                rejections.append(
-                    Rejection(inbound.delivery, refused.kind, refused.message, inbound.event)
-                )
+        now = runtime.clock()
+        for patient_id, inbounds in by_patient(batch).items():
+            # One load and one settle per patient and batch, not per event: a clinic's
+            # doses of one patient often arrive together.
+            patient = await load_patient(conn, patient_id)
+            last = len(inbounds) - 1
+            for index, inbound in enumerate(each_traced(inbounds, service=context.source)):
+                refused = await apply_event(conn, patient, inbound.event, now=now, context=context)
+                if refused is not None:
+                    log.warning(
+                        "event refused",
+                        extra={"kind": refused.kind, "event_type": inbound.event.type},
+                    )
+                    rejections.append(
+                        Rejection(inbound.delivery, refused.kind, refused.message, inbound.event)
+                    )
+                if index == last:
+                    # Inside the last event's span: what settling emits continues its trace.
+                    await settle_touched(conn, patient, now=now, context=context)
         return rejections
 
     return handle
 
 
 async def apply_event(
-    conn: Connection, event: Event, *, now: datetime, context: Context
+    conn: Connection, patient: PatientState, event: Event, *, now: datetime, context: Context
 ) -> Refused | None:
-    """Apply one plan or dose event at ``now``; the reason when it can never be applied."""
+    """Apply one plan or dose event to the patient; the reason when it can never be applied."""
     if isinstance(event, DoseAdministered):
-        return await on_dose_administered(conn, event, now=now, context=context)
+        return await on_dose_administered(conn, patient, event, now=now, context=context)
     if isinstance(event, PlanCreated):
-        await on_plan_created(conn, event, now=now, context=context)
+        await on_plan_created(conn, patient, event, now=now, context=context)
         return None
     if isinstance(event, PlanAdjusted | PlanCancelled):
-        return await on_plan_changed(conn, event, now=now, context=context)
+        return await on_plan_changed(conn, patient, event, now=now, context=context)
     return None
 
 
-async def settle_all(
+async def settle_touched(
+    conn: Connection, patient: PatientState, *, now: datetime, context: Context
+) -> None:
+    """Settle the plans the patient's events changed (the caller holds their locks)."""
+    for plan in patient.plans:
+        if plan.plan_id in patient.touched:
+            await settle_plan(
+                conn, plan, patient.doses, now=now, context=context, others=patient.others
+            )
+    patient.touched.clear()
+
+
+async def on_plan_created(
     conn: Connection,
     patient: PatientState,
-    doses: Sequence[TrackedDose],
+    created: PlanCreated,
     *,
     now: datetime,
     context: Context,
 ) -> None:
-    """Settle every plan of the patient (the caller holds their locks)."""
-    for plan in patient.plans:
-        await settle_plan(conn, plan, doses, now=now, context=context, others=patient.others)
-
-
-async def on_plan_created(
-    conn: Connection, created: PlanCreated, *, now: datetime, context: Context
-) -> None:
-    """Keep the plan and its doses, reconcile the patient's parked doses, settle the plans."""
+    """Keep the plan and its doses, reconcile the patient's parked doses."""
     if not await schedule.insert_plan(conn, created):
         return  # a resent PlanCreated (new event id, same plan): the copy is already kept
     change = track_plan(created)
-    patient = await load_patient(conn, created.patient_id)
+    # The row is new in this transaction: no other can see it, let alone lock it.
+    patient.plans.append(change.plan)
     # Doses first: a parked administration matched below refers to one of them.
     await schedule.save_doses(
         conn, change.doses, plan=change.plan, windows=context.config.windows, now=now
     )
-    doses = await reconcile_parked(
+    patient.doses = await reconcile_parked(
         conn,
         created.patient_id,
         plans=patient.plans,
@@ -129,12 +162,8 @@ async def on_plan_created(
         now=now,
         context=context,
     )
-    patient = PatientState(
-        plans=patient.plans,
-        doses=doses,
-        others=await state.unscheduled_given(conn, created.patient_id),
-    )
-    await settle_all(conn, patient, doses, now=now, context=context)
+    patient.others = await state.unscheduled_given(conn, created.patient_id)
+    patient.touch_all()
 
 
 async def reconcile_parked(
@@ -199,10 +228,14 @@ async def _settle_parked(
 
 
 async def on_dose_administered(
-    conn: Connection, given: DoseAdministered, *, now: datetime, context: Context
+    conn: Connection,
+    patient: PatientState,
+    given: DoseAdministered,
+    *,
+    now: datetime,
+    context: Context,
 ) -> Refused | None:
-    """Validate, then match, park or record as unscheduled (once per source + id); settle."""
-    patient = await load_patient(conn, given.patient_id)
+    """Validate, then match, park or record as unscheduled (once per source + id)."""
     outcome = match_administration(
         given, plans=patient.plans, doses=patient.doses, now=now, config=context.config
     )
@@ -227,9 +260,8 @@ async def on_dose_administered(
         )
         if pk is not None and given.status == "completed":
             # An unscheduled dose is still a dose: it moves the maintenance-gap deadline.
-            others = [*patient.others, given]
-            patient = PatientState(plans=patient.plans, doses=patient.doses, others=others)
-            await settle_all(conn, patient, patient.doses, now=now, context=context)
+            patient.others.append(given)
+            patient.touch_all()
         return None
     recorded = outcome.dose.administration
     assert recorded is not None
@@ -247,17 +279,20 @@ async def on_dose_administered(
     await administrations.insert_discrepancies(
         conn, pk, dose_id=outcome.dose.dose_id, discrepancies=recorded.discrepancies
     )
-    doses = list(apply_outcome(patient.doses, outcome))
-    plan = next(p for p in patient.plans if p.plan_id == outcome.dose.plan_id)
-    await settle_plan(conn, plan, doses, now=now, context=context, others=patient.others)
+    patient.doses = list(apply_outcome(patient.doses, outcome))
+    patient.touched.add(outcome.dose.plan_id)
     return None
 
 
 async def on_plan_changed(
-    conn: Connection, event: PlanAdjusted | PlanCancelled, *, now: datetime, context: Context
+    conn: Connection,
+    patient: PatientState,
+    event: PlanAdjusted | PlanCancelled,
+    *,
+    now: datetime,
+    context: Context,
 ) -> Refused | None:
-    """Apply an adjustment (future doses replaced, history kept) or a cancellation; settle."""
-    patient = await load_patient(conn, event.patient_id)
+    """Apply an adjustment (future doses replaced, history kept) or a cancellation."""
     plan = next((p for p in patient.plans if p.plan_id == event.plan_id), None)
     if plan is None:
         if await state.plans_by_id(conn, [event.plan_id]):
@@ -278,13 +313,12 @@ async def on_plan_changed(
     else:
         change = cancel_plan(plan, own, cancellation=event)
     await schedule.save_plan(conn, change.plan)
-    others = [d for d in patient.doses if d.plan_id != plan.plan_id]
-    await settle_plan(
-        conn,
-        change.plan,
-        [*others, *change.doses],
-        now=now,
-        context=context,
-        others=patient.others,
+    # Saved now, not only when the patient is settled: a later event of the same batch may
+    # match an administration to one of the replacement doses.
+    await schedule.save_doses(
+        conn, change.doses, plan=change.plan, windows=context.config.windows, now=now
     )
+    patient.plans = [change.plan if p.plan_id == plan.plan_id else p for p in patient.plans]
+    patient.doses = [*(d for d in patient.doses if d.plan_id != plan.plan_id), *change.doses]
+    patient.touched.add(plan.plan_id)
     return None
