@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 
 from shared.contracts import events_of
 from shared.db.migrations import migrate_service
@@ -71,7 +72,16 @@ class ServiceRuntime:
         self._wall_clock = clock
         self._clock_override: datetime | None = None
         self.metrics = ServiceMetrics(self.settings.service_name)
-        self.broker: KafkaBroker = build_broker(self.settings)
+        # FastStream's own metrics (messages received, processed, published, durations) sit
+        # beside the platform's on the same registry.
+        self.broker: KafkaBroker = build_broker(
+            self.settings,
+            middlewares=[
+                KafkaPrometheusMiddleware(
+                    registry=self.metrics.registry, app_name=self.settings.service_name
+                )
+            ],
+        )
         self.ready = asyncio.Event()
         self.extras = spec.extras
         self._pool: asyncpg.Pool | None = None

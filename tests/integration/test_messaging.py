@@ -233,3 +233,21 @@ async def test_metrics_show_consumer_lag_per_partition_and_outbox_backlog(
     assert "b12_outbox_backlog " in metrics
     assert "b12_outbox_oldest_age_seconds " in metrics
     assert f'b12_events_processed_total{{topic="{topic}",type="DoseAdministered"}}' in metrics
+
+
+async def test_faststreams_own_metrics_are_exposed_beside_ours(
+    probe_settings: ProbeSettings, kafka_settings: KafkaSettings
+) -> None:
+    patient = patient_id()
+    async with (
+        running(build_app(probe_settings)) as client,
+        Publisher(kafka_settings.bootstrap_servers) as pub,
+    ):
+        await pub.event(kafka_settings.topics.doses, dose_administered(patient))
+
+        async def received() -> str:
+            text = (await client.get("/metrics")).text
+            return text if "faststream_received_messages_total{" in text else ""
+
+        metrics = await eventually(received, what="FastStream's received-messages counter")
+    assert 'app_name="probe"' in metrics
