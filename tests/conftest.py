@@ -19,10 +19,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from shared.db.provision import SERVICES, ServiceDatabase, drop, provision
+from shared.db.provision import SERVICES, ServiceDatabase
 from shared.messaging.admin import ensure_topics
 from shared.settings import KafkaSettings
-from tests.support.stack import Stack
+from tests.support.stack import Stack, provisioned
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -107,15 +107,8 @@ async def databases(stack: Stack, run_id: str) -> AsyncIterator[dict[str, Servic
         )
         for name in (*SERVICES, "probe")
     }
-    admin = await asyncpg.connect(stack.admin_dsn)
-    try:
-        for db in dbs.values():
-            await provision(admin, db)
+    async with provisioned(stack.admin_dsn, *dbs.values()):
         yield dbs
-        for db in dbs.values():
-            await drop(admin, db)
-    finally:
-        await admin.close()
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,10 @@ the stack keeps all of that away from the other tests' topics and schemas.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import asyncpg
 import pytest
 from fastapi import FastAPI
 
@@ -23,11 +21,11 @@ from services.notifier.app import build_app as notifier_app
 from services.notifier.settings import NotifierSettings
 from services.planner.app import build_app as planner_app
 from services.planner.settings import PlannerSettings
-from shared.db.provision import SERVICES, ServiceDatabase, drop, provision
+from shared.db.provision import SERVICES, ServiceDatabase
 from shared.messaging.admin import ensure_topics
 from shared.settings import KafkaSettings, ServiceSettings
 from tests.e2e.conftest import platform
-from tests.support.stack import Stack, settings_for
+from tests.support.stack import Stack, provisioned, settings_for
 
 __all__ = ["platform"]  # the e2e fixture: the four services as processes
 
@@ -70,30 +68,8 @@ async def security_databases(
         )
         for name in (*SERVICES, "probe")
     }
-    admin = await asyncpg.connect(stack.admin_dsn)
-    try:
-        for db in dbs.values():
-            await provision(admin, db)
+    async with provisioned(stack.admin_dsn, *dbs.values()):
         yield dbs
-        for db in dbs.values():
-            await _drop(admin, db)
-    finally:
-        await admin.close()
-
-
-async def _drop(admin: asyncpg.Connection, db: ServiceDatabase) -> None:
-    # Other sessions on the server change the database's ACL concurrently ("tuple concurrently
-    # updated"): serialise with provisioning, and try again.
-    for attempt in range(5):
-        try:
-            async with admin.transaction():
-                await admin.execute("select pg_advisory_xact_lock(hashtext('b12.provision'))")
-                await drop(admin, db)
-            return
-        except asyncpg.InternalServerError:
-            if attempt == 4:
-                raise
-            await asyncio.sleep(0.2 * (attempt + 1))  # backoff between attempts
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import asyncpg
+
 from devstack.platform import service_env as platform_env
-from shared.db.provision import ServiceDatabase
+from shared.db.provision import ServiceDatabase, drop, provision
 from shared.settings import KafkaSettings, ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
+
+
+def scratch_database(name: str) -> ServiceDatabase:
+    """A role and schema of this name, with a random password."""
+    return ServiceDatabase(role=name, password=uuid.uuid4().hex, schema=name)
+
+
+@asynccontextmanager
+async def provisioned(admin_dsn: str, *databases: ServiceDatabase) -> AsyncIterator[None]:
+    """Roles and schemas that exist for the block and are dropped after it."""
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        for db in databases:
+            await provision(admin, db)
+        yield
+        for db in databases:
+            await drop(admin, db)
+    finally:
+        await admin.close()
 
 
 @dataclass(frozen=True)

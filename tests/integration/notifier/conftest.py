@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-import asyncpg
 import pytest
 
 from services.notifier.settings import NotifierSettings
-from shared.db.provision import ServiceDatabase, drop, provision
+from shared.db.provision import ServiceDatabase
 from shared.settings import KafkaSettings
 from tests.integration.notifier.builders import SECRET, routing
 from tests.integration.notifier.support import MailSink, WebhookReceiver
-from tests.support.stack import Stack, settings_for
+from tests.support.stack import Stack, provisioned, scratch_database, settings_for
 
 MakeSettings = Callable[..., NotifierSettings]
 
@@ -44,30 +42,9 @@ async def notifier_db(
 ) -> AsyncIterator[ServiceDatabase]:
     """A schema and role of the test's own, so no test inherits another's pending deliveries."""
     # ``databases`` first: the run's roles exist and are dropped after ours.
-    name = f"{run_id}_notifier_{uuid.uuid4().hex[:8]}"
-    db = ServiceDatabase(role=name, password=uuid.uuid4().hex, schema=name)
-    admin = await asyncpg.connect(stack.admin_dsn)
-    try:
-        await provision(admin, db)
+    db = scratch_database(f"{run_id}_notifier_{uuid.uuid4().hex[:8]}")
+    async with provisioned(stack.admin_dsn, db):
         yield db
-        await _drop(admin, db)
-    finally:
-        await admin.close()
-
-
-async def _drop(admin: asyncpg.Connection, db: ServiceDatabase) -> None:
-    # Other test sessions on the same server change the database's ACL at the same time
-    # ("tuple concurrently updated"): serialise with provisioning, and try again.
-    for attempt in range(5):
-        try:
-            async with admin.transaction():
-                await admin.execute("select pg_advisory_xact_lock(hashtext('b12.provision'))")
-                await drop(admin, db)
-            return
-        except asyncpg.InternalServerError:
-            if attempt == 4:
-                raise
-            await asyncio.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture

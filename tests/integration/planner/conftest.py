@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -11,12 +10,12 @@ import pytest
 
 from services.planner.app import build_app
 from services.planner.settings import PlannerSettings
-from shared.db.provision import ServiceDatabase, drop, provision
+from shared.db.provision import ServiceDatabase
 from shared.settings import KafkaSettings
 from tests.integration.planner.support import MONDAY_MORNING, Planner
 from tests.support.kafka import Publisher
 from tests.support.services import running
-from tests.support.stack import Stack, settings_for
+from tests.support.stack import Stack, provisioned, scratch_database, settings_for
 
 
 @pytest.fixture
@@ -25,30 +24,9 @@ async def planner_db(
 ) -> AsyncIterator[ServiceDatabase]:
     """A schema and role for this test alone, so sweeps see only this test's plans."""
     # ``databases`` first: the run's roles exist and are dropped after ours.
-    name = f"{run_id}_planner_{uuid.uuid4().hex[:8]}"
-    db = ServiceDatabase(role=name, password=uuid.uuid4().hex, schema=name)
-    admin = await asyncpg.connect(stack.admin_dsn)
-    try:
-        await provision(admin, db)
+    db = scratch_database(f"{run_id}_planner_{uuid.uuid4().hex[:8]}")
+    async with provisioned(stack.admin_dsn, db):
         yield db
-        await _drop(admin, db)
-    finally:
-        await admin.close()
-
-
-async def _drop(admin: asyncpg.Connection, db: ServiceDatabase) -> None:
-    # Other test sessions on the same server change the database's ACL at the same time
-    # ("tuple concurrently updated"): serialise with provisioning, and try again.
-    for attempt in range(5):
-        try:
-            async with admin.transaction():
-                await admin.execute("select pg_advisory_xact_lock(hashtext('b12.provision'))")
-                await drop(admin, db)
-            return
-        except asyncpg.InternalServerError:
-            if attempt == 4:
-                raise
-            await asyncio.sleep(0.2 * (attempt + 1))  # backoff between attempts, not a wait
 
 
 @pytest.fixture
