@@ -12,7 +12,8 @@ from typing import Any
 
 from devstack.platform import IsolatedPlatform, bearer
 from simulator.config import CohortConfig
-from simulator.driver import Simulation, Target
+from simulator.driver import Simulation
+from simulator.link import Target
 from simulator.observe import observe
 from simulator.report import compare, summary
 

@@ -19,7 +19,8 @@ from faults.poison import Poison, batch
 from faults.receiver import WebhookReceiver
 from faults.stack import OwnStack
 from simulator.config import CohortConfig
-from simulator.driver import Simulation, Target
+from simulator.driver import Simulation
+from simulator.link import Target
 from simulator.observe import observe
 from simulator.report import compare
 

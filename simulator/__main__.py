@@ -16,7 +16,8 @@ from devstack.paths import REPO_ROOT, SERVICE_PORTS
 from devstack.platform import IsolatedPlatform, bearer
 from shared.settings import KafkaSettings
 from simulator.config import CohortConfig
-from simulator.driver import Simulation, Target
+from simulator.driver import Simulation
+from simulator.link import Target
 from simulator.observe import observe
 from simulator.report import compare, render, summary
 

@@ -21,40 +21,17 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from shared.contracts import Indication
-from shared.messaging.lag import LagProbe
-from shared.settings import KafkaSettings
 from shared.topics import Stream
 from simulator.clinic import Administration, administrations
 from simulator.cohort import PatientProfile, generate_cohort
 from simulator.config import CohortConfig
 from simulator.laboratory import Sample, samples
+from simulator.link import PlatformLink, Target
 from simulator.plans import Calendar, PlanSchedule
 from simulator.records import Outgoing, dose_event, lab_event, outgoing, with_noise
 from simulator.truth import Expected, adherence_truth, labs_truth
 
 CLINIC_SOURCE = "clinic-sim"
-CLOCKED = ("planner", "adherence", "labs")
-CONSUMERS = {
-    "adherence": (Stream.PLANS, Stream.DOSES),
-    "labs": (Stream.PLANS, Stream.DOSES, Stream.LABS),
-    "notifier": (Stream.FLAGS,),
-    "planner": (Stream.FLAGS,),
-}
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where the platform runs and how to call it."""
-
-    urls: dict[str, str]
-    kafka: KafkaSettings
-    headers: dict[str, str]
-    replicas: dict[str, list[str]] = field(default_factory=dict)
-    """Further instances of a service (their clocks are pinned too)."""
-
-    def instances(self, service: str) -> list[str]:
-        """Every instance's base URL."""
-        return [self.urls[service], *self.replicas.get(service, [])]
 
 
 @dataclass
@@ -112,9 +89,8 @@ class Simulation:
         )
         self.rng = random.Random(config.seed ^ 0x5EED)
         self.outbox: dict[int, list[tuple[Outgoing, Any]]] = defaultdict(list)
-        self._http: httpx.AsyncClient | None = None
+        self.link = PlatformLink(target, patience_s=patience_s)
         self._producer: AIOKafkaProducer | None = None
-        self._lag: dict[str, LagProbe] = {}
 
     def _on_a_working_day(self, profile: PatientProfile) -> PatientProfile:
         """New plans start on a clinic day (the first injection is given at that visit)."""
@@ -132,7 +108,6 @@ class Simulation:
     async def run(self) -> RunLedger:
         """Simulate every day, settle the pipeline, and return the ledger."""
         started = time.perf_counter()
-        self._http = httpx.AsyncClient(headers=self.target.headers, timeout=60.0)
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self.target.kafka.bootstrap_servers,
             acks="all",
@@ -140,49 +115,45 @@ class Simulation:
             linger_ms=5,
         )
         await self._producer.start()
-        for service, streams in CONSUMERS.items():
-            probe = LagProbe(
-                self.target.kafka,
-                group_id=f"{self.target.kafka.group_prefix}.{service}",
-                topics=[self.topics.name(s) for s in streams],
-            )
-            await probe.start()
-            self._lag[service] = probe
+        await self.link.start()
         try:
             for day in range(self.config.days):
                 await self._simulate_day(day)
                 self.on_day(day + 1, self.config.days)
-            await self._pin(None)
-            await self.settle()
+            await self.link.pin(None)
+            await self.link.settle()
         finally:
-            await self._pin(None)
-            for probe in self._lag.values():
-                await probe.stop()
+            await self.link.pin(None)
+            await self.link.stop()
             await self._producer.stop()
-            await self._http.aclose()
         self._work_out_truth()
         self.ledger.wall_s = time.perf_counter() - started
         return self.ledger
 
     async def _simulate_day(self, day: int) -> None:
         on = self.calendar.date_of(day)
-        await self._pin(self.calendar.end_of(on))
+        await self.link.pin(self.calendar.end_of(on))
         starting = [p for p in self.ledger.patients.values() if p.profile.created_on_day == day]
         early = [p for p in starting if self._first_dose_before_plan(p.profile)]
         if early:
             await self._publish([self._early_first_dose(p, on) for p in early])
-            await self._caught_up(("adherence", "labs"))
+            await self.link.caught_up(("adherence", "labs"))
         for patient in starting:
             await self._create_plan(patient, on)
         await self._publish(self.outbox.pop(day, []))
         if day in self.faults:
             # Mid-stream: the day's records are on their way to the consumers.
             await self.faults[day]()
-        await self._plans_known([p for p in starting if p.plan is not None])
-        await self._caught_up(("adherence", "labs"))
-        await self._pin(self.calendar.start_of(on + timedelta(days=1)) + timedelta(seconds=1))
-        for service in ("adherence", "planner"):
-            await self._request("POST", f"{self.target.urls[service]}/ops/sweeps")
+        for patient in starting:
+            if patient.plan is not None and not await self.link.adherence_knows(
+                patient.plan.plan_id
+            ):
+                self.ledger.failures.append(
+                    f"{patient.profile.patient_id}: plan never reached adherence"
+                )
+        await self.link.caught_up(("adherence", "labs"))
+        await self.link.pin(self.calendar.start_of(on + timedelta(days=1)) + timedelta(seconds=1))
+        await self.link.sweep("adherence", "planner")
 
     def _first_dose_before_plan(self, profile: PatientProfile) -> bool:
         # Only injections given at the first visit are recorded before the plan is entered.
@@ -208,34 +179,6 @@ class Simulation:
             recorded_at=first.administered_at,
         )
         return outgoing("doses", event), event
-
-    @property
-    def _client(self) -> httpx.AsyncClient:
-        assert self._http is not None
-        return self._http
-
-    async def _request(self, method: str, url: str, **options: Any) -> httpx.Response:
-        """A call that waits out a restarting service or database (transport errors, 5xx)."""
-        deadline = time.monotonic() + self.patience_s
-        while True:
-            try:
-                answer = await self._client.request(method, url, **options)
-                if answer.status_code < 500 or time.monotonic() > deadline:
-                    return answer.raise_for_status()
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-            await asyncio.sleep(0.2)
-
-    async def _pin(self, now: datetime | None) -> None:
-        body = {"now": now.isoformat() if now else None}
-        await asyncio.gather(
-            *(
-                self._request("PUT", f"{url}/ops/clock", json=body)
-                for service in CLOCKED
-                for url in self.target.instances(service)
-            )
-        )
 
     async def _create_plan(self, patient: PatientRun, on: date) -> None:
         profile = patient.profile
@@ -265,12 +208,12 @@ class Simulation:
         # A planner killed mid-request may have committed the plan: a retry then meets 409
         # (one active plan per patient and indication), and the plan is read back instead.
         try:
-            return await self._request("POST", url, json=body)
+            return await self.link.request("POST", url, json=body)
         except httpx.HTTPStatusError as exc:
             if exc.response.status_code != 409:
                 return exc.response
-        plans = await self._request(
-            "GET", f"{self.target.urls['planner']}/patients/{body['patient_id']}/plans"
+        plans = await self.link.request(
+            "GET", self.link.url("planner", f"/patients/{body['patient_id']}/plans")
         )
         found = [p for p in plans.json() if p["status"] == "active"]
         return httpx.Response(201, json=found[0]) if found else plans
@@ -333,60 +276,6 @@ class Simulation:
                 self.ledger.records_sent += 1
         if sends:
             await asyncio.gather(*sends)
-
-    async def _plans_known(self, patients: list[PatientRun]) -> None:
-        """Wait until adherence holds every new plan (PlanCreated leaves through an outbox)."""
-        for patient in patients:
-            assert patient.plan is not None
-            url = f"{self.target.urls['adherence']}/plans/{patient.plan.plan_id}/doses"
-            for _ in range(int(self.patience_s * 20)):
-                try:
-                    if (await self._client.get(url)).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass  # restarting
-                await asyncio.sleep(0.05)
-            else:
-                self.ledger.failures.append(
-                    f"{patient.profile.patient_id}: plan never reached adherence"
-                )
-
-    async def _caught_up(self, services: tuple[str, ...], *, timeout_s: float = 120.0) -> None:
-        """Wait until each service's consumer group has committed everything on its topics."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            try:
-                lags = await asyncio.gather(*(self._lag[s].measure() for s in services))
-            except Exception:  # the broker restarting: ask again
-                await asyncio.sleep(0.5)
-                continue
-            if all(lag and not any(lag.values()) for lag in lags):
-                return
-            await asyncio.sleep(0.05)
-        raise TimeoutError(f"{', '.join(services)} did not catch up within {timeout_s}s")
-
-    async def settle(self, *, timeout_s: float = 300.0) -> None:
-        """Wait until every consumer has caught up and every outbox is empty, twice in a row."""
-        deadline = time.monotonic() + timeout_s
-        calm = 0
-        while time.monotonic() < deadline:
-            await self._caught_up(tuple(CONSUMERS), timeout_s=timeout_s)
-            backlog = await self._outbox_backlog()
-            calm = calm + 1 if backlog == 0 else 0
-            if calm >= 2:
-                await self._caught_up(tuple(CONSUMERS), timeout_s=timeout_s)
-                return
-            await asyncio.sleep(1.0)
-        raise TimeoutError("the platform did not settle")
-
-    async def _outbox_backlog(self) -> float:
-        total = 0.0
-        for url in self.target.urls.values():
-            metrics = (await self._request("GET", f"{url}/metrics")).text
-            for line in metrics.splitlines():
-                if line.startswith("b12_outbox_backlog "):
-                    total += float(line.split()[1])
-        return total
 
     def _work_out_truth(self) -> None:
         last_sweep = self.calendar.start_of(self.last_day + timedelta(days=1)) + timedelta(

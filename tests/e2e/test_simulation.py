@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from devstack.platform import IsolatedPlatform, bearer
 from simulator.config import CohortConfig
-from simulator.driver import Simulation, Target
+from simulator.driver import Simulation
+from simulator.link import Target
 from simulator.observe import observe
 from simulator.report import compare
 
