@@ -18,15 +18,14 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from shared.contracts import events_of
 from shared.db.migrations import migrate_service
 from shared.db.pool import create_pool
-from shared.messaging import outbox
 from shared.messaging.admin import ensure_topics
 from shared.messaging.broker import build_broker, subscribe
 from shared.messaging.consumer import BatchHandler, ConsumerConfig, EventConsumer
 from shared.messaging.deadletter import utcnow
-from shared.messaging.lag import LagProbe
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.retry import retry_transient
 from shared.observability.metrics import ServiceMetrics
+from shared.observability.sampler import MetricsSampler
 from shared.settings import ServiceSettings
 from shared.topics import Stream
 
@@ -210,7 +209,15 @@ class ServiceRuntime:
             on_published=self.metrics.outbox_published.inc,
         )
         self._spawn(self._relay.run(), "outbox-relay")
-        self._spawn(self._sample_metrics(), "metrics-sampler")
+        consumed = [self.topics.name(stream) for stream in self.spec.consumes]
+        sampler = MetricsSampler(
+            pool=pool,
+            kafka=self.settings.kafka,
+            group_id=self.settings.consumer_group,
+            topics=consumed,
+            metrics=self.metrics,
+        )
+        self._spawn(sampler.run(self.settings.metrics_interval_s), "metrics-sampler")
         for sweeper in self.spec.sweepers:
             self._spawn(self._run_sweeper(sweeper), f"sweeper:{sweeper.name}")
         for hook in self.spec.on_ready:
@@ -258,40 +265,6 @@ class ServiceRuntime:
             except Exception:
                 log.exception("sweeper failed", extra={"sweeper": sweeper.name})
             await asyncio.sleep(sweeper.interval_s)
-
-    async def _sample_metrics(self) -> None:
-        topics = self.topics
-        consumed = [topics.name(stream) for stream in self.spec.consumes]
-        lag_probe = (
-            LagProbe(self.settings.kafka, group_id=self.settings.consumer_group, topics=consumed)
-            if consumed
-            else None
-        )
-        try:
-            while True:
-                await self._sample_once(lag_probe)
-                await asyncio.sleep(self.settings.metrics_interval_s)
-        finally:
-            if lag_probe is not None:
-                await lag_probe.stop()
-
-    async def _sample_once(self, lag_probe: LagProbe | None) -> None:
-        try:
-            async with self.pool.acquire() as conn:
-                pending, age = await outbox.backlog(conn)
-            self.metrics.outbox_backlog.set(pending)
-            self.metrics.outbox_oldest_age.set(age)
-        except Exception:
-            log.debug("outbox sampling failed", exc_info=True)
-        if lag_probe is None:
-            return
-        try:
-            if not lag_probe.started:
-                await lag_probe.start()
-            for (topic, partition), lag in (await lag_probe.measure()).items():
-                self.metrics.consumer_lag.labels(topic, str(partition)).set(lag)
-        except Exception:
-            log.debug("lag sampling failed", exc_info=True)
 
     async def readiness(self) -> dict[str, bool]:
         """Whether the database and the broker answer now."""
