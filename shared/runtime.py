@@ -15,13 +15,13 @@ import asyncpg
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 
+from shared.clock import utcnow
 from shared.contracts import events_of
 from shared.db.migrations import migrate_service
 from shared.db.pool import create_pool
 from shared.messaging.admin import ensure_topics
 from shared.messaging.broker import build_broker, subscribe
 from shared.messaging.consumer import BatchHandler, ConsumerConfig, EventConsumer
-from shared.messaging.deadletter import utcnow
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.retry import retry_transient
 from shared.observability.metrics import ServiceMetrics

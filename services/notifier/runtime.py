@@ -13,7 +13,7 @@ from prometheus_client import Counter
 from services.notifier.domain import NotifierConfig
 from services.notifier.settings import NotifierSettings
 from services.notifier.stream import AlertStream, channel_for
-from shared.messaging.deadletter import utcnow
+from shared.clock import utcnow
 from shared.runtime import ServiceRuntime, ServiceSpec
 
 

@@ -11,10 +11,11 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from shared.clock import utcnow
 from shared.contracts import DecodeError, Event, decode_event
 from shared.db.types import Connection
 from shared.messaging import inbox
-from shared.messaging.deadletter import dead_letter, utcnow
+from shared.messaging.deadletter import dead_letter
 from shared.messaging.records import Delivery, Inbound, Rejection
 from shared.messaging.retry import is_transient, retry_transient
 from shared.observability.metrics import ServiceMetrics

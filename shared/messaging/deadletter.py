@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from shared.db.types import Connection, Executor
@@ -75,11 +75,6 @@ async def dead_letter(
             ],
         )
     return recorded
-
-
-def utcnow() -> datetime:
-    """The wall clock, for timestamps on records (never for clinical rules)."""
-    return datetime.now(UTC)
 
 
 REPLAY_HEADER = "b12_replay_of"
