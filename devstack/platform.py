@@ -177,37 +177,29 @@ class IsolatedPlatform:
             await admin.close()
         await ensure_topics(self.kafka)
 
+    def _launch(self, name: str, port: int) -> ServiceProcess:
+        extra = {"DASHBOARD_PEERS": self.dashboard_peers(), **self.extra_env.get(name, {})}
+        env = service_env(
+            name,
+            admin_dsn=self.admin_dsn,
+            db=self.databases[name],
+            kafka=self.kafka,
+            port=port,
+            extra=extra,
+        )
+        return ServiceProcess(name, env=env, port=port, log_dir=self.log_dir).start()
+
     def spawn(self, name: str) -> ServiceProcess:
         """Start (or restart on the same port) one service process."""
         old = self.services.get(name)
         port = old.port if old else self.ports.get(name) or free_port()
         self.ports[name] = port
-        extra = {"DASHBOARD_PEERS": self.dashboard_peers(), **self.extra_env.get(name, {})}
-        env = service_env(
-            name,
-            admin_dsn=self.admin_dsn,
-            db=self.databases[name],
-            kafka=self.kafka,
-            port=port,
-            extra=extra,
-        )
-        process = ServiceProcess(name, env=env, port=port, log_dir=self.log_dir).start()
-        self.services[name] = process
-        return process
+        self.services[name] = self._launch(name, port)
+        return self.services[name]
 
     def spawn_replica(self, name: str) -> ServiceProcess:
         """Start another instance of a service: same schema, group and topics, its own port."""
-        port = free_port()
-        extra = {"DASHBOARD_PEERS": self.dashboard_peers(), **self.extra_env.get(name, {})}
-        env = service_env(
-            name,
-            admin_dsn=self.admin_dsn,
-            db=self.databases[name],
-            kafka=self.kafka,
-            port=port,
-            extra=extra,
-        )
-        process = ServiceProcess(name, env=env, port=port, log_dir=self.log_dir).start()
+        process = self._launch(name, free_port())
         self.replicas.setdefault(name, []).append(process)
         return process
 
